@@ -1,0 +1,103 @@
+/**
+ * The port every system connector implements. The engine talks to SuperOffice and Zendesk
+ * only through this interface; a connector is the only code that knows its system's wire
+ * format, authentication, paging and rate limits.
+ *
+ * Errors: every method rejects only with a SyncError (src/core/sync-error.ts). A failure that
+ * concerns the whole call (credentials refused, service unreachable after retries, malformed
+ * page) rejects the call; a failure that concerns one record of a write is reported in that
+ * record's WriteOutcome and never rejects the call.
+ */
+import type { PropertyValues, RecordType, SourceRecord, SystemName } from '../core/model.js';
+import type { SyncError } from '../core/sync-error.js';
+
+export interface ChangePage {
+  /** Records changed since the cursor the read started from; a record appears at most once per page. */
+  readonly records: readonly SourceRecord[];
+  /**
+   * A cursor that covers this page and every page before it, and nothing after.
+   * The caller stores it in the same transaction as the page's records; a read started from it
+   * later yields nothing that this page or an earlier one already held unchanged (it may yield
+   * records again when they changed, or when the system's feed overlaps: callers de-duplicate).
+   */
+  readonly cursor: string;
+}
+
+export interface ReadOptions {
+  /** Stops the read between pages; the promise of the page in flight rejects with an AbortError. */
+  readonly signal?: AbortSignal;
+}
+
+export interface CreateOperation {
+  readonly kind: 'create';
+  /** Unique per planned write; echoed in the outcome. */
+  readonly key: string;
+  /**
+   * The idempotency handle stored on the new record (Zendesk `external_id`). A create with the
+   * same handle never makes a second record: when `mayExist` is set the connector first looks the
+   * handle up and reports an existing record as `created`.
+   */
+  readonly externalId: string;
+  /** True when an earlier attempt of this create may have reached the system. */
+  readonly mayExist: boolean;
+  readonly values: PropertyValues;
+  /** A human-readable name, for systems that require one the spec does not map (Zendesk user name). */
+  readonly label?: string;
+}
+
+export interface UpdateOperation {
+  readonly kind: 'update';
+  readonly key: string;
+  readonly id: string;
+  /**
+   * Only the properties to change, keyed by the spec's property path. A connector changes these
+   * and nothing else: for a multi-valued property it replaces the first-ranked value and keeps the rest.
+   */
+  readonly values: PropertyValues;
+}
+
+export type WriteOperation = CreateOperation | UpdateOperation;
+
+export type WriteStatus = 'created' | 'updated' | 'unchanged' | 'failed';
+
+export interface WriteOutcome {
+  readonly key: string;
+  readonly status: WriteStatus;
+  /** The record as the system holds it after the write, when the answer carried it. */
+  readonly record?: SourceRecord;
+  /** Set when status is `failed`. */
+  readonly error?: SyncError;
+}
+
+export interface Connector {
+  readonly system: SystemName;
+
+  /**
+   * Checks that the service answers and accepts the credentials with one cheap call.
+   * Rejects with code `auth`, `config` or `transient` and a message that says what to fix.
+   */
+  verify(): Promise<void>;
+
+  /**
+   * Streams the records of one type changed since `cursor` (null: from the beginning), page by
+   * page, in the system's order. Ends when the feed has nothing newer. Idempotent: reading again
+   * from the same cursor yields the same or newer records.
+   */
+  readChanges(type: RecordType, cursor: string | null, options?: ReadOptions): AsyncIterable<ChangePage>;
+
+  /**
+   * Streams every live record of one type, for reconciliation sweeps that catch edits the change
+   * feed does not report. Page cursors are the cursor to resume the change feed from afterwards.
+   */
+  readAll(type: RecordType, options?: ReadOptions): AsyncIterable<ChangePage>;
+
+  /** Reads records by id. Ids that do not exist are left out of the result (no error). */
+  readByIds(type: RecordType, ids: readonly string[]): Promise<readonly SourceRecord[]>;
+
+  /**
+   * Applies a batch of writes to one type, using bulk endpoints where the system has them.
+   * Returns one outcome per operation, in the operations' order. Every operation is safe to
+   * repeat: an update writes values (not deltas) and a create carries its idempotency handle.
+   */
+  write(type: RecordType, operations: readonly WriteOperation[]): Promise<readonly WriteOutcome[]>;
+}

@@ -1,0 +1,67 @@
+/**
+ * The domain vocabulary shared by every layer. Nothing here knows a wire format:
+ * connectors translate vendor JSON into these types and back.
+ */
+
+export const systemNames = ['superoffice', 'zendesk'] as const;
+export type SystemName = (typeof systemNames)[number];
+
+/** Record types as each system names them (lower-case, singular). */
+export const recordTypesBySystem = {
+  superoffice: ['contact', 'user', 'person', 'ticket'],
+  zendesk: ['organization', 'user', 'ticket'],
+} as const satisfies Record<SystemName, readonly string[]>;
+
+export type SuperOfficeRecordType = (typeof recordTypesBySystem.superoffice)[number];
+export type ZendeskRecordType = (typeof recordTypesBySystem.zendesk)[number];
+export type RecordType = SuperOfficeRecordType | ZendeskRecordType;
+
+/** Identifies one record in one system. Ids are strings whatever the vendor uses. */
+export interface RecordRef {
+  readonly system: SystemName;
+  readonly type: RecordType;
+  readonly id: string;
+}
+
+/**
+ * A property value as read from or written to a system.
+ * `null` means the system holds "no value"; a property that was not read is absent from the map.
+ * Empty strings are kept as they are: a two-way sync that turns null into '' invents data.
+ */
+export type PropertyValue = string | null;
+
+/** Values keyed by the property path the spec uses for that system (e.g. `Emails.Value`, `email`). */
+export type PropertyValues = Readonly<Record<string, PropertyValue>>;
+
+/**
+ * One record as a connector reports it.
+ * `values` holds the spec's mapped properties; `facts` holds what the sync needs beyond them.
+ */
+export interface SourceRecord {
+  readonly ref: RecordRef;
+  readonly values: PropertyValues;
+  /**
+   * Every value of a multi-valued property, in the system's rank order, for matching
+   * (a SuperOffice person joins on any of its e-mails). The first one is `values[path]`.
+   */
+  readonly alternates?: Readonly<Record<string, readonly string[]>>;
+  /** Last modification as the system reports it, ISO-8601 UTC, or null when unknown. */
+  readonly modifiedAt: string | null;
+  readonly deleted: boolean;
+  readonly facts?: RecordFacts;
+}
+
+export interface RecordFacts {
+  /** Human-readable name, shown to users and used where the other system requires a name. */
+  readonly label?: string;
+  /** Creation time, ISO-8601 UTC (a SuperOffice ticket's due date is computed from it). */
+  readonly createdAt?: string;
+  /** Zendesk users: whether the user may be a ticket assignee (agent or admin). */
+  readonly isAgent?: boolean;
+  /** The idempotency handle we stored on a record we created (Zendesk `external_id`). */
+  readonly externalId?: string | null;
+}
+
+export function refKey(ref: RecordRef): string {
+  return `${ref.system}:${ref.type}:${ref.id}`;
+}
