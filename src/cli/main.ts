@@ -1,1 +1,30 @@
-console.log('hello', process.argv.slice(2));
+/**
+ * The `tandem` command line. Each command lives in its own file under ./commands; this file only
+ * assembles them and turns failures into an exit code (see ./failure.ts).
+ */
+import { Command, type CommandUnknownOpts } from '@commander-js/extra-typings';
+import { docCommand } from './commands/doc.js';
+import { reportFailure } from './failure.js';
+
+export function buildProgram(): CommandUnknownOpts {
+  const program = new Command('tandem')
+    .description('Tandem keeps SuperOffice CRM and Zendesk Support in agreement, both ways.')
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)')
+    .showSuggestionAfterError(true)
+    .exitOverride();
+  for (const command of [docCommand()]) {
+    program.addCommand(command.exitOverride().showHelpAfterError('(run with --help for usage)'));
+  }
+  return program;
+}
+
+async function main(): Promise<void> {
+  try {
+    await buildProgram().parseAsync(process.argv);
+  } catch (error) {
+    process.exitCode = reportFailure(error);
+  }
+}
+
+await main();
