@@ -1,0 +1,72 @@
+/**
+ * Faults on demand. SuperOffice documents no throttling contract (superoffice-api.md §9 item 1),
+ * so the simulator never answers 429/503 on its own: only when a test switches faults on.
+ *
+ * Kinds: `5xx` (500 with the error body), `429` and `503` (refused before any work is done),
+ * `drop` (the request is carried out, then the connection is closed without an answer: the
+ * client cannot tell whether a write happened), `slow` (the answer is delayed by `slowMs`).
+ */
+import { SeededRandom } from './seeded-random.js';
+
+export const faultKinds = ['5xx', '429', '503', 'drop', 'slow'] as const;
+export type FaultKind = (typeof faultKinds)[number];
+
+export interface FaultSettings {
+  /** Chance per request, 0..1. */
+  readonly probability: number;
+  /** Kinds to draw from (uniformly); default all. */
+  readonly kinds?: readonly FaultKind[];
+  /** Seed of the dice, so a faulty run repeats. */
+  readonly seed?: number;
+  /** Delay of a `slow` answer; default 200 ms. */
+  readonly slowMs?: number;
+  /** Retry-After seconds sent with 429/503; none by default (undocumented either way). */
+  readonly retryAfterSeconds?: number;
+}
+
+export class FaultInjector {
+  #settings: FaultSettings | undefined;
+  #random = new SeededRandom(1);
+  #script: FaultKind[] = [];
+  readonly #injected: Record<FaultKind, number> = { '5xx': 0, '429': 0, '503': 0, drop: 0, slow: 0 };
+
+  /** Switches random faults on (replacing earlier settings). */
+  set(settings: FaultSettings): void {
+    this.#settings = settings;
+    this.#random = new SeededRandom(settings.seed ?? 1);
+  }
+
+  /** The next requests get exactly these faults, in order, before any random ones. */
+  script(kinds: readonly FaultKind[]): void {
+    this.#script.push(...kinds);
+  }
+
+  /** No more faults, random or scripted. */
+  off(): void {
+    this.#settings = undefined;
+    this.#script = [];
+  }
+
+  /** How many faults of each kind were injected since the start. */
+  get injected(): Readonly<Record<FaultKind, number>> {
+    return { ...this.#injected };
+  }
+
+  get slowMs(): number {
+    return this.#settings?.slowMs ?? 200;
+  }
+
+  get retryAfterSeconds(): number | undefined {
+    return this.#settings?.retryAfterSeconds;
+  }
+
+  /** Draws the fault for one request, if any. */
+  draw(): FaultKind | undefined {
+    let kind = this.#script.shift();
+    if (kind === undefined && this.#settings !== undefined && this.#random.chance(this.#settings.probability)) {
+      kind = this.#random.pick(this.#settings.kinds ?? faultKinds);
+    }
+    if (kind !== undefined) this.#injected[kind]++;
+    return kind;
+  }
+}
