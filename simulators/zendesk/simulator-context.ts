@@ -1,0 +1,140 @@
+/**
+ * What every route of the simulator shares, and the small answers they all give the same way
+ * (write results, job answers, ignored-key warnings, the single-user rate limit).
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import {
+  detailsText,
+  type FieldErrors,
+  firstErrorCode,
+  recordInvalid,
+  recordNotFound,
+  singleUserRateLimitText,
+  tooManyJobs,
+  tooManyValues,
+  updateConflict,
+} from './error-bodies.js';
+import type { JobOutcome, JobQueue, JobResultItem } from './job-queue.js';
+import type { RandomSource } from './random-source.js';
+import type { RateLimiter } from './rate-limiter.js';
+import type { ZendeskState } from './zendesk-state.js';
+
+/** Behaviour switches a test may flip while the simulator runs. */
+export interface SimulatorSettings {
+  /** Whether the account owner switched bulk user import on; off answers 403 (trap 2). */
+  bulkUserImport: boolean;
+  /** How many of the most recent seconds incremental exports withhold (§4.1: one minute). */
+  incrementalWithholdSeconds: number;
+  /** How long a changed user takes to become findable by `users/search?query=` (trap 7). */
+  searchLagSeconds: number;
+}
+
+export interface SimulatorContext {
+  readonly state: ZendeskState;
+  readonly jobs: JobQueue;
+  readonly limiter: RateLimiter | undefined;
+  readonly random: RandomSource;
+  readonly settings: SimulatorSettings;
+  /** The user acting for a request (the owner for OAuth, the token's user for API tokens). */
+  callerOf(request: FastifyRequest): number;
+}
+
+export type Params = Readonly<Record<string, string>>;
+export type QueryParams = Readonly<Record<string, string | undefined>>;
+
+export const maxBulkItems = 100;
+
+export function numericId(text: string | undefined): number | undefined {
+  return text !== undefined && /^\d+$/.test(text) ? Number(text) : undefined;
+}
+
+/** `ids=1,2,3` -> numbers; 'too-many' past 100 (§3 lookups take ≤100). */
+export function idList(text: string | undefined): number[] | 'too-many' | undefined {
+  if (text === undefined || text === '') return undefined;
+  const ids = text.split(',').map((part) => numericId(part.trim()));
+  if (ids.length > maxBulkItems) return 'too-many';
+  return ids.filter((id): id is number => id !== undefined);
+}
+
+export function textList(text: string | undefined): string[] | 'too-many' | undefined {
+  if (text === undefined || text === '') return undefined;
+  const values = text.split(',').map((part) => part.trim());
+  return values.length > maxBulkItems ? 'too-many' : values;
+}
+
+/** §1: Zendesk ignores unknown keys and says so in a header. */
+export function warnIgnoredKeys(reply: FastifyReply, keys: readonly string[]): void {
+  if (keys.length === 0) return;
+  reply.header(
+    'x-zendesk-api-warn',
+    `{:allowed_parameters=>{:controller=>"api/v2", :unpermitted_keys=>${JSON.stringify(keys)}}}`,
+  );
+}
+
+export function sendInvalid(reply: FastifyReply, errors: FieldErrors): FastifyReply {
+  return reply.code(422).send(recordInvalid(errors));
+}
+
+export function sendNotFound(reply: FastifyReply): FastifyReply {
+  return reply.code(404).send(recordNotFound);
+}
+
+export function sendConflict(reply: FastifyReply): FastifyReply {
+  return reply.code(409).send(updateConflict);
+}
+
+/** §5.2: the per-user update limit answers in plain text while the account budget remains. */
+export function admitUserUpdate(context: SimulatorContext, reply: FastifyReply, userId: number): boolean {
+  const verdict = context.limiter?.userUpdate(userId);
+  if (verdict === undefined || verdict.allowed) return true;
+  reply
+    .code(429)
+    .header('retry-after', String(verdict.resetSeconds))
+    .header('content-type', 'text/plain; charset=utf-8')
+    .send(singleUserRateLimitText);
+  return false;
+}
+
+/** Queues a bulk job and answers 200 with its queued status (trap 2). */
+export function answerWithJob(
+  context: SimulatorContext,
+  reply: FastifyReply,
+  job: { type: string; noun: string; verb: string; total: number; run: () => JobOutcome },
+): FastifyReply {
+  const queued = context.jobs.submit(job.type, job.noun, job.verb, job.total, job.run);
+  if (queued === undefined) return reply.code(429).header('retry-after', '1').send(tooManyJobs);
+  return reply.code(200).send({ job_status: context.jobs.json(queued, context.state.baseUrl) });
+}
+
+/** Reads `{ <key>: [...] }` for a bulk endpoint: 400 TooManyValues past 100 items (§6.2). */
+export function bulkItems(
+  reply: FastifyReply,
+  body: unknown,
+  key: 'users' | 'organizations' | 'tickets',
+): unknown[] | undefined {
+  const parsed = z.object({ [key]: z.array(z.unknown()) }).safeParse(body);
+  if (!parsed.success) {
+    reply.code(400).send({ error: 'InvalidValue', description: `${key} parameter is missing or not an array` });
+    return undefined;
+  }
+  const items = parsed.data[key] as unknown[];
+  if (items.length > maxBulkItems) {
+    reply.code(400).send(tooManyValues(key));
+    return undefined;
+  }
+  return items;
+}
+
+/** A job result entry for an item whose input could not be read at all. */
+export function unreadableItem(index: number, error: z.ZodError): JobResultItem {
+  return { index, error: 'InvalidValue', details: error.issues.map((issue) => issue.message).join('; ') };
+}
+
+export function failedItem(index: number, errors: FieldErrors, fallbackCode: string): JobResultItem {
+  return { index, error: firstErrorCode(errors, fallbackCode), details: detailsText(errors) };
+}
+
+export function outcomeOf(results: JobResultItem[], failures: number): JobOutcome {
+  return { results, allFailed: results.length > 0 && failures === results.length };
+}
