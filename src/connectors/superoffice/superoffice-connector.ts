@@ -1,0 +1,545 @@
+/**
+ * The SuperOffice CRM Web API (REST v1) connector. Facts: ../shared/docs/superoffice-api.md.
+ *
+ * Reads. Change detection uses the archive lists, record content the entity endpoints:
+ * - tickets: `GET /Ticket?$filter=lastChanged afterTime '<since - overlap>'` (datetime, exact;
+ *   inclusive, so the boundary row comes back and is de-duplicated);
+ * - persons and contacts: `personUpdatedDate` / `updatedDate` `after '<day>'`, which compare whole
+ *   days only, so each read re-reads the overlap window and reports a record again only when its
+ *   content changed; soft deletes come from the RecyclePerson / RecycleContact archives;
+ * - users: a full scan of AllUsers (`GET /User`, no updated column), de-duplicated by content;
+ *   a user that left the list is reported deleted.
+ * Every list is paged by primary key (`$filter=<key> gt <last>` + `$orderBy=<key>` + `$top`), one
+ * ChangePage per list page. Person, contact and ticket content is read with `GET /{Type}/{id}`
+ * because only the entity documents all e-mails in rank order, exact dates and TimeToReply in
+ * minutes. `readAll` is the same feed read from the beginning: the sweep that finds what no feed
+ * reports (an e-mail- or phone-only edit may leave UpdatedDate alone: §9 item 2).
+ *
+ * Writes. Updates only (the sync never creates in SuperOffice). Each update reads the entity,
+ * sends a JSON Patch of just the owned properties with `If-Unmodified-Since` and `test` guards
+ * (superoffice-patches.ts), and on 412/409 reads again and retries. A user's `personEmail` and
+ * `contactId` live on the user's person and are written there.
+ */
+import { createHash } from 'node:crypto';
+import type { z } from 'zod';
+import type { PropertyValues, RecordType, SourceRecord } from '../../core/model.js';
+import { isSyncError, SyncError } from '../../core/sync-error.js';
+import type { ChangePage, Connector, ReadOptions, WriteOperation, WriteOutcome } from '../connector.js';
+import { type ErrorDescription, HttpClient, headerValue, type ResponseInfo } from '../http-client.js';
+import {
+  decodeCursor,
+  encodeCursor,
+  type FeedCursor,
+  type FeedProgress,
+  type FeedType,
+  seenEntry,
+  seenHash,
+  seenModifiedMs,
+} from './change-feed-cursor.js';
+import { httpDate, millisToWireDate, wireDateToMillis } from './superoffice-dates.js';
+import { contactPatch, type PatchOperation, personPatch, ticketPatch } from './superoffice-patches.js';
+import { contactRecord, deletedRecord, personRecord, ticketRecord, userRecord } from './superoffice-records.js';
+import {
+  archiveAnswerSchema,
+  contactEntitySchema,
+  errorBodySchema,
+  keyRowSchema,
+  personEntitySchema,
+  principalSchema,
+  recycleContactRowSchema,
+  recyclePersonRowSchema,
+  ticketChangeRowSchema,
+  ticketEntitySchema,
+  userRowSchema,
+  type WireContact,
+  type WirePerson,
+  type WireTicket,
+  type WireUserRow,
+} from './superoffice-wire.js';
+
+export type SuperOfficeAuth =
+  | { kind: 'bearer'; token: string }
+  | { kind: 'system-user-ticket'; ticket: string; appToken: string };
+
+export interface SuperOfficeConnectorOptions {
+  /** Tenant Web API base, e.g. https://online3.superoffice.com/Cust12345/api/v1 (TANDEM_SUPEROFFICE_URL). */
+  url: string;
+  auth: SuperOfficeAuth;
+  /** Observes every answer, for call counting. */
+  onResponse?: (info: ResponseInfo) => void;
+  /** OData $top per list page; default 500. */
+  pageSize?: number;
+  /** How far back day-granular feeds re-read, to absorb clock skew (default one day). */
+  overlapDays?: number;
+  /** The tenant's base time zone (IANA) that ticket dates are written in; default 'UTC' (§9 item 10). */
+  tenantTimeZone?: string;
+  /** Attempts after the first for a failing request (default 6). */
+  retries?: number;
+  minRetryDelayMs?: number;
+  maxRetryDelayMs?: number;
+  timeoutMs?: number;
+  /** Times an update is re-read and re-sent after SuperOffice reports a concurrent change (412/409); default 3. */
+  conflictRetries?: number;
+}
+
+const dayMs = 86_400_000;
+
+interface FeedDefinition {
+  readonly listPath: string;
+  readonly keyColumn: string;
+  /** The archive filter for "changed since", given the lower bound (ms, UTC). */
+  readonly changedSince: (lowerMs: number) => string;
+  readonly recycle?: { readonly path: string; readonly dateColumn: string };
+}
+
+/** SuperOffice's error body (§6), or the start of whatever came instead. */
+export function describeSuperOfficeError(status: number, body: string): ErrorDescription {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    json = undefined;
+  }
+  const parsed = errorBodySchema.safeParse(json);
+  if (parsed.success && (parsed.data.ErrorMessage ?? '') !== '') {
+    const type = parsed.data.ErrorType ?? '';
+    return { message: type === '' ? (parsed.data.ErrorMessage ?? '') : `${type}: ${parsed.data.ErrorMessage}` };
+  }
+  const text = body.trim().slice(0, 200);
+  return { message: text === '' ? `HTTP ${status}` : text };
+}
+
+function contentHash(record: SourceRecord): string {
+  return createHash('sha1').update(JSON.stringify(record)).digest('base64url').slice(0, 12);
+}
+
+function isConflict(error: unknown): error is SyncError {
+  return isSyncError(error) && error.code === 'conflict';
+}
+
+export class SuperOfficeConnector implements Connector {
+  readonly system = 'superoffice' as const;
+  readonly #http: HttpClient;
+  readonly #pageSize: number;
+  readonly #overlapMs: number;
+  readonly #timeZone: string;
+  readonly #conflictRetries: number;
+  readonly #feeds: Record<Exclude<FeedType, 'user'>, FeedDefinition>;
+
+  constructor(options: SuperOfficeConnectorOptions) {
+    this.#pageSize = options.pageSize ?? 500;
+    this.#overlapMs = (options.overlapDays ?? 1) * dayMs;
+    this.#timeZone = options.tenantTimeZone ?? 'UTC';
+    this.#conflictRetries = options.conflictRetries ?? 3;
+    const auth = options.auth;
+    const headers: Readonly<Record<string, string>> =
+      auth.kind === 'bearer'
+        ? { authorization: `Bearer ${auth.token}` }
+        : // In Online the SO-AppToken header is mandatory with SOTicket (§1.2).
+          { authorization: `SOTicket ${auth.ticket}`, 'so-apptoken': auth.appToken };
+    this.#http = new HttpClient({
+      baseUrl: options.url.replace(/\/+$/, ''),
+      serviceName: 'SuperOffice',
+      authorize: async () => headers,
+      describeError: describeSuperOfficeError,
+      onResponse: options.onResponse,
+      retries: options.retries,
+      minRetryDelayMs: options.minRetryDelayMs,
+      maxRetryDelayMs: options.maxRetryDelayMs,
+      timeoutMs: options.timeoutMs,
+    });
+    // Day-granular filters: `after` may be strict (§9 item 3), so ask from the day before.
+    const dayBefore = (lowerMs: number) => millisToWireDate(lowerMs - dayMs).slice(0, 10);
+    this.#feeds = {
+      person: {
+        listPath: '/Person',
+        keyColumn: 'personId',
+        changedSince: (lowerMs) => `personUpdatedDate after '${dayBefore(lowerMs)}'`,
+        recycle: { path: '/Archive/RecyclePerson', dateColumn: 'personDeletedDate' },
+      },
+      contact: {
+        listPath: '/Contact',
+        keyColumn: 'contactId',
+        changedSince: (lowerMs) => `updatedDate after '${dayBefore(lowerMs)}'`,
+        recycle: { path: '/Archive/RecycleContact', dateColumn: 'deletedDate' },
+      },
+      ticket: {
+        listPath: '/Ticket',
+        keyColumn: 'ticketId',
+        changedSince: (lowerMs) => `lastChanged afterTime '${millisToWireDate(lowerMs, this.#timeZone)}'`,
+      },
+    };
+  }
+
+  async verify(): Promise<void> {
+    await this.#http.request('GET', '/User/currentPrincipal', { schema: principalSchema });
+  }
+
+  readChanges(type: RecordType, cursor: string | null, options: ReadOptions = {}): AsyncIterable<ChangePage> {
+    return this.#feed(type, cursor, options.signal);
+  }
+
+  readAll(type: RecordType, options: ReadOptions = {}): AsyncIterable<ChangePage> {
+    return this.#feed(type, null, options.signal);
+  }
+
+  async readByIds(type: RecordType, ids: readonly string[]): Promise<readonly SourceRecord[]> {
+    const feedType = this.#feedType(type);
+    const numeric = [...new Set(ids)].filter((id) => /^\d+$/.test(id)).map(Number);
+    if (feedType === 'user') {
+      const records: SourceRecord[] = [];
+      for (let start = 0; start < numeric.length; start += 100) {
+        const chunk = numeric.slice(start, start + 100);
+        const rows = await this.#listUsers(`associateDbId in (${chunk.join(',')})`, chunk.length);
+        records.push(...rows.map(userRecord));
+      }
+      return records;
+    }
+    const records = await Promise.all(numeric.map((id) => this.#readRecord(feedType, id)));
+    return records.filter((record): record is SourceRecord => record !== null);
+  }
+
+  async write(type: RecordType, operations: readonly WriteOperation[]): Promise<readonly WriteOutcome[]> {
+    return Promise.all(operations.map((operation) => this.#writeOne(type, operation)));
+  }
+
+  async close(): Promise<void> {
+    await this.#http.close();
+  }
+
+  // --- reads ---
+
+  #feedType(type: RecordType): FeedType {
+    if (type === 'person' || type === 'contact' || type === 'ticket' || type === 'user') return type;
+    throw new SyncError('bug', `SuperOffice has no record type ${type}`);
+  }
+
+  async *#feed(
+    type: RecordType,
+    cursorText: string | null,
+    signal: AbortSignal | undefined,
+  ): AsyncGenerator<ChangePage> {
+    const feedType = this.#feedType(type);
+    const start = decodeCursor(feedType, cursorText);
+    if (feedType === 'user') {
+      yield* this.#userScan(start, signal);
+      return;
+    }
+    const definition = this.#feeds[feedType];
+    const since = start?.since ?? null;
+    const seen: Record<string, string> = { ...start?.seen };
+    let progress: FeedProgress = start?.progress ?? {
+      phase: since === null || definition.recycle === undefined ? 'live' : 'deleted',
+      afterId: 0,
+      high: since,
+    };
+    const lower = since === null ? null : since - this.#overlapMs;
+    const cursor = (next: FeedProgress | undefined): string =>
+      next === undefined
+        ? encodeCursor({ v: 1, type: feedType, since: progress.high, seen: this.#pruned(seen, progress.high) })
+        : encodeCursor({ v: 1, type: feedType, since, seen, progress: next });
+
+    // Soft deletes since the last read: they vanish from the lists and show in the recycle bin (§7).
+    if (progress.phase === 'deleted' && definition.recycle !== undefined && lower !== null) {
+      const recycle = definition.recycle;
+      for (;;) {
+        signal?.throwIfAborted();
+        const filter = `${recycle.dateColumn} afterTime '${millisToWireDate(lower)}' and ${definition.keyColumn} gt ${progress.afterId}`;
+        const rows = await this.#list(recycle.path, {
+          select: `${definition.keyColumn},${recycle.dateColumn}`,
+          filter,
+          orderBy: definition.keyColumn,
+          top: this.#pageSize,
+        });
+        const records: SourceRecord[] = [];
+        let lastId = progress.afterId;
+        let high = progress.high;
+        for (const raw of rows) {
+          const row =
+            feedType === 'person' ? parseRow(recyclePersonRowSchema, raw) : parseRow(recycleContactRowSchema, raw);
+          const id = 'personId' in row ? row.personId : row.contactId;
+          const deletedText = 'personDeletedDate' in row ? row.personDeletedDate : row.deletedDate;
+          const deletedMs = wireDateToMillis(deletedText);
+          lastId = id;
+          high = maxOf(high, deletedMs);
+          const record = deletedRecord(
+            feedType === 'person' ? 'person' : 'contact',
+            id,
+            deletedMs === null ? null : new Date(deletedMs).toISOString(),
+          );
+          if (this.#remember(seen, record, deletedMs)) records.push(record);
+        }
+        const done = rows.length < this.#pageSize;
+        progress = done ? { phase: 'live', afterId: 0, high } : { phase: 'deleted', afterId: lastId, high };
+        if (records.length > 0) yield { records, cursor: cursor(progress) };
+        if (done) break;
+      }
+    }
+
+    for (;;) {
+      signal?.throwIfAborted();
+      const keyFilter = `${definition.keyColumn} gt ${progress.afterId}`;
+      const rows = await this.#list(definition.listPath, {
+        select: feedType === 'ticket' ? 'ticketId,lastChanged' : definition.keyColumn,
+        filter: lower === null ? keyFilter : `${definition.changedSince(lower)} and ${keyFilter}`,
+        orderBy: definition.keyColumn,
+        top: this.#pageSize,
+      });
+      const ids: number[] = [];
+      let lastId = progress.afterId;
+      for (const raw of rows) {
+        if (feedType === 'ticket') {
+          const row = parseRow(ticketChangeRowSchema, raw);
+          lastId = row.ticketId;
+          // LastChanged moves on every ticket change: an unchanged stamp needs no read.
+          const known = seen[String(row.ticketId)];
+          const changedMs = wireDateToMillis(row.lastChanged, this.#timeZone);
+          if (known !== undefined && changedMs !== null && seenModifiedMs(known) === changedMs) continue;
+          ids.push(row.ticketId);
+        } else {
+          const id = parseRow(keyRowSchema(definition.keyColumn), raw)[definition.keyColumn];
+          if (typeof id !== 'number')
+            throw new SyncError('malformed', `SuperOffice list row without ${definition.keyColumn}`);
+          lastId = id;
+          ids.push(id);
+        }
+      }
+      const fetched = await Promise.all(ids.map((id) => this.#readRecord(feedType, id)));
+      const records: SourceRecord[] = [];
+      let high = progress.high;
+      for (const record of fetched) {
+        // Gone between the list and the read: the recycle archive reports it next time.
+        if (record === null) continue;
+        const modifiedMs = record.modifiedAt === null ? null : Date.parse(record.modifiedAt);
+        high = maxOf(high, modifiedMs);
+        if (this.#remember(seen, record, modifiedMs)) records.push(record);
+      }
+      const done = rows.length < this.#pageSize;
+      progress = { phase: 'live', afterId: lastId, high };
+      yield { records, cursor: cursor(done ? undefined : progress) };
+      if (done) return;
+    }
+  }
+
+  /** Records a yielded record; false when the same content was already yielded. */
+  #remember(seen: Record<string, string>, record: SourceRecord, modifiedMs: number | null): boolean {
+    const hash = contentHash(record);
+    const previous = seen[record.ref.id];
+    seen[record.ref.id] = seenEntry(hash, modifiedMs);
+    return seenHash(previous) !== hash;
+  }
+
+  /** Keeps the `seen` entries the next read's overlap window can return again. */
+  #pruned(seen: Record<string, string>, since: number | null): Record<string, string> {
+    if (since === null) return {};
+    const keepFrom = since - this.#overlapMs - 2 * dayMs;
+    return Object.fromEntries(Object.entries(seen).filter(([, entry]) => seenModifiedMs(entry) >= keepFrom));
+  }
+
+  async *#userScan(start: FeedCursor | null, signal: AbortSignal | undefined): AsyncGenerator<ChangePage> {
+    const seen: Record<string, string> = { ...start?.seen };
+    let afterId = start?.progress?.afterId ?? 0;
+    for (;;) {
+      signal?.throwIfAborted();
+      const rows = await this.#listUsers(`associateDbId gt ${afterId}`, this.#pageSize);
+      const done = rows.length < this.#pageSize;
+      const upper = done ? Number.POSITIVE_INFINITY : (rows.at(-1)?.associateDbId ?? afterId);
+      const present = new Set(rows.map((row) => String(row.associateDbId)));
+      const records: SourceRecord[] = [];
+      // A user known from an earlier scan and missing in this key range has left AllUsers.
+      for (const id of Object.keys(seen)) {
+        const numeric = Number(id);
+        if (numeric > afterId && numeric <= upper && !present.has(id)) {
+          records.push(deletedRecord('user', numeric, null));
+          delete seen[id];
+        }
+      }
+      for (const row of rows) {
+        const record = userRecord(row);
+        if (this.#remember(seen, record, null)) records.push(record);
+      }
+      afterId = rows.at(-1)?.associateDbId ?? afterId;
+      const cursor: FeedCursor = done
+        ? { v: 1, type: 'user', since: null, seen }
+        : { v: 1, type: 'user', since: null, seen, progress: { phase: 'live', afterId, high: null } };
+      yield { records, cursor: encodeCursor(cursor) };
+      if (done) return;
+    }
+  }
+
+  async #listUsers(filter: string, top: number): Promise<WireUserRow[]> {
+    const rows = await this.#list('/User', {
+      select: 'associateDbId,personId,contactId,personEmail,fullName',
+      filter,
+      orderBy: 'associateDbId',
+      top,
+    });
+    return rows.map((row) => parseRow(userRowSchema, row));
+  }
+
+  async #list(
+    path: string,
+    query: { select: string; filter: string; orderBy: string; top: number },
+  ): Promise<Record<string, unknown>[]> {
+    const answer = await this.#http.request('GET', path, {
+      query: { $select: query.select, $filter: query.filter, $orderBy: query.orderBy, $top: query.top },
+      schema: archiveAnswerSchema,
+    });
+    return answer.body.value;
+  }
+
+  async #readRecord(type: Exclude<FeedType, 'user'>, id: number): Promise<SourceRecord | null> {
+    switch (type) {
+      case 'person': {
+        const read = await this.#getEntity(`/Person/${id}`, personEntitySchema);
+        return read === null ? null : personRecord(read.entity);
+      }
+      case 'contact': {
+        const read = await this.#getEntity(`/Contact/${id}`, contactEntitySchema);
+        return read === null ? null : contactRecord(read.entity);
+      }
+      case 'ticket': {
+        const read = await this.#getEntity(`/Ticket/${id}`, ticketEntitySchema);
+        return read === null ? null : ticketRecord(read.entity, this.#timeZone);
+      }
+    }
+  }
+
+  /** GET one entity; null when SuperOffice does not have it (404: unknown or soft-deleted, §9 item 6). */
+  async #getEntity<T>(
+    path: string,
+    schema: z.ZodType<T>,
+  ): Promise<{ entity: T; lastModified: string | undefined } | null> {
+    try {
+      const answer = await this.#http.request('GET', path, { schema });
+      return { entity: answer.body, lastModified: headerValue(answer.headers, 'last-modified') };
+    } catch (error) {
+      if (isSyncError(error) && error.code === 'not_found') return null;
+      throw error;
+    }
+  }
+
+  // --- writes ---
+
+  async #writeOne(type: RecordType, operation: WriteOperation): Promise<WriteOutcome> {
+    try {
+      if (operation.kind === 'create') {
+        throw new SyncError('bug', `The sync never creates SuperOffice records (create ${operation.key} for ${type})`);
+      }
+      switch (this.#feedType(type)) {
+        case 'person':
+          return { key: operation.key, ...(await this.#updatePerson(Number(operation.id), operation.values)) };
+        case 'contact':
+          return { key: operation.key, ...(await this.#updateContact(Number(operation.id), operation.values)) };
+        case 'ticket':
+          return { key: operation.key, ...(await this.#updateTicket(Number(operation.id), operation.values)) };
+        case 'user':
+          return { key: operation.key, ...(await this.#updateUser(Number(operation.id), operation.values)) };
+      }
+    } catch (error) {
+      const failure = isSyncError(error)
+        ? error
+        : new SyncError('bug', error instanceof Error ? error.message : String(error), { cause: error });
+      return { key: operation.key, status: 'failed', error: failure };
+    }
+  }
+
+  /**
+   * Read, patch what differs with If-Unmodified-Since, and on 412/409 read again. After a retried
+   * request (a dropped answer) the fresh read may already hold our values: that is still `updated`.
+   */
+  async #readModifyWrite<T>(
+    path: string,
+    schema: z.ZodType<T>,
+    modifiedMs: (entity: T) => number | null,
+    patch: (entity: T) => PatchOperation[],
+    toRecord: (entity: T) => SourceRecord,
+  ): Promise<Omit<WriteOutcome, 'key'>> {
+    let sent = false;
+    for (let attempt = 0; ; attempt++) {
+      const read = await this.#getEntity(path, schema);
+      if (read === null) throw new SyncError('not_found', `SuperOffice has no ${path.slice(1)}`, { status: 404 });
+      const operations = patch(read.entity);
+      if (operations.length === 0) {
+        return { status: sent ? 'updated' : 'unchanged', record: toRecord(read.entity) };
+      }
+      const stamp = read.lastModified ?? millisOrUndefined(modifiedMs(read.entity));
+      try {
+        sent = true;
+        const answer = await this.#http.request('PATCH', path, {
+          body: operations,
+          headers: stamp === undefined ? {} : { 'if-unmodified-since': stamp },
+          schema,
+        });
+        return { status: 'updated', record: toRecord(answer.body) };
+      } catch (error) {
+        if (!isConflict(error) || attempt >= this.#conflictRetries) throw error;
+      }
+    }
+  }
+
+  #updatePerson(id: number, values: PropertyValues): Promise<Omit<WriteOutcome, 'key'>> {
+    return this.#readModifyWrite(
+      `/Person/${id}`,
+      personEntitySchema,
+      (person: WirePerson) => wireDateToMillis(person.UpdatedDate),
+      (person) => personPatch(person, values),
+      personRecord,
+    );
+  }
+
+  #updateContact(id: number, values: PropertyValues): Promise<Omit<WriteOutcome, 'key'>> {
+    return this.#readModifyWrite(
+      `/Contact/${id}`,
+      contactEntitySchema,
+      (contact: WireContact) => wireDateToMillis(contact.UpdatedDate),
+      (contact) => contactPatch(contact, values),
+      contactRecord,
+    );
+  }
+
+  #updateTicket(id: number, values: PropertyValues): Promise<Omit<WriteOutcome, 'key'>> {
+    return this.#readModifyWrite(
+      `/Ticket/${id}`,
+      ticketEntitySchema,
+      (ticket: WireTicket) => wireDateToMillis(ticket.LastChanged, this.#timeZone),
+      (ticket) => ticketPatch(ticket, values),
+      (ticket) => ticketRecord(ticket, this.#timeZone),
+    );
+  }
+
+  /** A user's e-mail and company are its person's (§3.3): write them there, answer with the user row. */
+  async #updateUser(id: number, values: PropertyValues): Promise<Omit<WriteOutcome, 'key'>> {
+    const [row] = await this.#listUsers(`associateDbId eq ${id}`, 1);
+    if (row === undefined) throw new SyncError('not_found', `SuperOffice has no user ${id}`);
+    const personValues: Record<string, string | null> = {};
+    for (const [name, value] of Object.entries(values)) {
+      if (name === 'personEmail') personValues['Emails.Value'] = value;
+      else if (name === 'contactId') personValues['Contact.ContactId'] = value;
+      else throw new SyncError('bug', `SuperOffice user has no property ${name} the sync may write`);
+    }
+    const outcome = await this.#updatePerson(row.personId, personValues);
+    if (outcome.status === 'unchanged') return { status: 'unchanged', record: userRecord(row) };
+    const [after] = await this.#listUsers(`associateDbId eq ${id}`, 1);
+    return after === undefined ? { status: outcome.status } : { status: outcome.status, record: userRecord(after) };
+  }
+}
+
+function parseRow<T>(schema: z.ZodType<T>, row: unknown): T {
+  const parsed = schema.safeParse(row);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw new SyncError(
+    'malformed',
+    `SuperOffice answered a list row of an unexpected shape${issue === undefined ? '' : ` at ${issue.path.join('.')}: ${issue.message}`}`,
+  );
+}
+
+function maxOf(current: number | null, candidate: number | null): number | null {
+  if (candidate === null) return current;
+  return current === null ? candidate : Math.max(current, candidate);
+}
+
+function millisOrUndefined(ms: number | null): string | undefined {
+  return ms === null ? undefined : httpDate(ms);
+}

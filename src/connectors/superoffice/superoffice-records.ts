@@ -1,0 +1,111 @@
+/**
+ * Wire entities to our SourceRecord. Values are keyed by the SuperOffice property paths of
+ * src/spec/flows.ts. A property the answer did not carry stays out of `values`; a property that
+ * holds nothing is `null`; an empty string stays an empty string.
+ */
+import type { PropertyValue, SourceRecord } from '../../core/model.js';
+import { wireDateToIso } from './superoffice-dates.js';
+import type { WireContact, WireEntityElement, WirePerson, WireTicket, WireUserRow } from './superoffice-wire.js';
+
+/** A reference id as our values hold it: a decimal string, null for SuperOffice's 0 = none. */
+export function referenceValue(id: number | null | undefined): PropertyValue {
+  return id === undefined || id === null || id === 0 ? null : String(id);
+}
+
+function firstValue(elements: readonly WireEntityElement[] | null): PropertyValue {
+  if (elements === null) return null;
+  return elements[0]?.Value ?? null;
+}
+
+function joinName(...parts: (string | null | undefined)[]): string {
+  return parts.filter((part): part is string => part !== undefined && part !== null && part !== '').join(' ');
+}
+
+export function personRecord(person: WirePerson): SourceRecord {
+  const values: Record<string, PropertyValue> = {};
+  const alternates: Record<string, string[]> = {};
+  if (person.Contact !== undefined) values['Contact.ContactId'] = referenceValue(person.Contact?.ContactId);
+  if (person.Emails !== undefined) {
+    values['Emails.Value'] = firstValue(person.Emails);
+    alternates['Emails.Value'] = (person.Emails ?? [])
+      .map((element) => element.Value)
+      .filter((value): value is string => value !== undefined && value !== null);
+  }
+  if (person.PrivatePhones !== undefined) values['PrivatePhones.Value'] = firstValue(person.PrivatePhones);
+  const createdAt = wireDateToIso(person.CreatedDate);
+  return {
+    ref: { system: 'superoffice', type: 'person', id: String(person.PersonId) },
+    values,
+    ...(person.Emails === undefined ? {} : { alternates }),
+    modifiedAt: wireDateToIso(person.UpdatedDate),
+    deleted: false,
+    facts: {
+      label: person.FullName ?? joinName(person.Firstname, person.MiddleName, person.Lastname),
+      ...(createdAt === null ? {} : { createdAt }),
+    },
+  };
+}
+
+export function contactRecord(contact: WireContact): SourceRecord {
+  const createdAt = wireDateToIso(contact.CreatedDate);
+  return {
+    ref: { system: 'superoffice', type: 'contact', id: String(contact.ContactId) },
+    values: contact.Name === undefined ? {} : { Name: contact.Name },
+    modifiedAt: wireDateToIso(contact.UpdatedDate),
+    deleted: contact.Deleted !== undefined && contact.Deleted !== null && contact.Deleted !== 0,
+    facts: {
+      ...(contact.Name === undefined || contact.Name === null ? {} : { label: contact.Name }),
+      ...(createdAt === null ? {} : { createdAt }),
+    },
+  };
+}
+
+/**
+ * TimeToReply is int32 minutes computed by SuperOffice, 0 until the first external reply
+ * (superoffice-api.md §2.4): 0 maps to null ("no reply time yet"), any other value to its
+ * decimal string.
+ */
+export function timeToReplyValue(minutes: number | null | undefined): PropertyValue {
+  return minutes === undefined || minutes === null || minutes === 0 ? null : String(minutes);
+}
+
+export function ticketRecord(ticket: WireTicket, timeZone: string): SourceRecord {
+  const values: Record<string, PropertyValue> = {};
+  if (ticket.OwnedBy !== undefined) values['OwnedBy.AssociateId'] = referenceValue(ticket.OwnedBy?.AssociateId);
+  if (ticket.Person !== undefined) values['Person.PersonId'] = referenceValue(ticket.Person?.PersonId);
+  if (ticket.TimeToReply !== undefined) values.TimeToReply = timeToReplyValue(ticket.TimeToReply);
+  if (ticket.Title !== undefined) values.Title = ticket.Title;
+  const createdAt = wireDateToIso(ticket.CreatedAt, timeZone);
+  return {
+    ref: { system: 'superoffice', type: 'ticket', id: String(ticket.TicketId) },
+    values,
+    modifiedAt: wireDateToIso(ticket.LastChanged, timeZone),
+    deleted: false,
+    facts: {
+      ...(ticket.Title === undefined || ticket.Title === null ? {} : { label: ticket.Title }),
+      ...(createdAt === null ? {} : { createdAt }),
+    },
+  };
+}
+
+/**
+ * A user from its AllUsers row. An archive cell shows a missing e-mail as an empty string, so ''
+ * there means "no e-mail" (null); a user has no modification time (AllUsers has no updated column).
+ */
+export function userRecord(row: WireUserRow): SourceRecord {
+  const values: Record<string, PropertyValue> = {};
+  if (row.personEmail !== undefined) values.personEmail = row.personEmail === '' ? null : row.personEmail;
+  if (row.contactId !== undefined) values.contactId = referenceValue(row.contactId);
+  return {
+    ref: { system: 'superoffice', type: 'user', id: String(row.associateDbId) },
+    values,
+    modifiedAt: null,
+    deleted: false,
+    facts: row.fullName === undefined || row.fullName === null ? {} : { label: row.fullName },
+  };
+}
+
+/** A record that was soft-deleted (or, for users, left the AllUsers list). */
+export function deletedRecord(type: 'person' | 'contact' | 'user', id: number, deletedAt: string | null): SourceRecord {
+  return { ref: { system: 'superoffice', type, id: String(id) }, values: {}, modifiedAt: deletedAt, deleted: true };
+}
