@@ -91,7 +91,7 @@ export type WriteResult<T> =
   | { readonly kind: 'not_found' }
   | { readonly kind: 'conflict' };
 
-const emailPattern = /^[^@\s]+@[^@\s]+\.[^@\s.]+$/;
+const emailPattern = /^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$/;
 const lower = (value: string) => value.trim().toLowerCase();
 
 function addError(errors: FieldErrors, field: string, description: string, error?: string): void {
