@@ -1,0 +1,870 @@
+/**
+ * The I/O shell of one sync cycle for one tenant:
+ *   read both change feeds into the store -> match new records -> plan kind by kind
+ *   (organizations, people, tickets), each kind's writes sent before the next kind is planned
+ *   -> record results and history.
+ *
+ * Crash safety comes from the order of store calls, each one atomic:
+ * - a page and its cursor are stored together; a changed record dirties its entity;
+ * - matching links records and dirties entities in one transaction;
+ * - a plan stores the new base, the known values and the outbox rows together and clears the
+ *   dirty flag, so the work it decided survives in the outbox;
+ * - before a send, the rows are marked as attempted (a create's retry then looks up its handle);
+ * - a send's results (links for creates, known values for updates) are stored together.
+ * Whatever step a crash interrupts, the next cycle finds dirty entities or due outbox rows and
+ * finishes the work; creates carry an idempotency handle, updates write values, so repeating a
+ * send never duplicates.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Connector, WriteOperation, WriteOutcome } from '../connectors/connector.js';
+import { type ConflictPolicy, defaultConflictPolicy } from '../core/conflict-policy.js';
+import type { EntityDirectory, EntitySnapshot, MemberSummary } from '../core/entity.js';
+import { decideMatch, type MatchCandidate, matchKeysOf, originOfExternalId } from '../core/matching.js';
+import { kindOfRecordType, memberFields, memberTypesOfKind, syncedRecordTypes } from '../core/member-fields.js';
+import { type RecordRef, type RecordType, refKey, type SourceRecord, type SystemName } from '../core/model.js';
+import { type EntityPlan, planEntity } from '../core/planner.js';
+import { nextAttemptAt } from '../core/retry-schedule.js';
+import { isSyncError, SyncError } from '../core/sync-error.js';
+import { organizationNameKey } from '../core/transforms.js';
+import { type EntityKind, flowByName, flowsForRecordType, kindOrder } from '../spec/flows.js';
+import {
+  type HistoryEntry,
+  type JsonValue,
+  type MatchChange,
+  type OutboxInsert,
+  type OutboxResult,
+  type OutboxRow,
+  outboxKeyOfCreate,
+  outboxKeyOfUpdate,
+  type PlanCommit,
+  type StateStore,
+  type StoredError,
+} from '../store/state-store.js';
+import type {
+  AmbiguityReport,
+  CreateReport,
+  CycleProgress,
+  CycleReport,
+  FailureReport,
+  LinkReport,
+  PlanReport,
+  ReadReport,
+  UpdateReport,
+} from './cycle-report.js';
+
+export type { CycleProgress, CycleReport, PlanReport } from './cycle-report.js';
+
+export interface SyncEngineLog {
+  info(o: object, m?: string): void;
+  warn(o: object, m?: string): void;
+  error(o: object, m?: string): void;
+}
+
+export interface SyncEngineOptions {
+  store: StateStore;
+  superoffice: Connector;
+  zendesk: Connector;
+  clock?: () => Date;
+  policy?: ConflictPolicy;
+  onProgress?: (event: CycleProgress) => void;
+  log?: SyncEngineLog;
+  /** Ids for new global entities and cycles; random UUIDs by default (tests pass a counter). */
+  newId?: () => string;
+  /** Items kept per list of a report; counts are always complete. Default 1,000. */
+  reportLimit?: number;
+  /** Entities planned per store transaction. Default 500. */
+  planBatchSize?: number;
+}
+
+const writeBatchSize = 100; // Zendesk bulk endpoints take at most 100 items
+const matchBatchSize = 500;
+
+/** Capped lists with complete counts. */
+class ReportCollector {
+  readonly reads: ReadReport[] = [];
+  readonly links: LinkReport[] = [];
+  readonly ambiguities: AmbiguityReport[] = [];
+  readonly creates: CreateReport[] = [];
+  readonly updates: UpdateReport[] = [];
+  readonly decisions: PlanReport['decisions'][number][] = [];
+  readonly conflicts: PlanReport['conflicts'][number][] = [];
+  readonly waits: PlanReport['waits'][number][] = [];
+  readonly holds: PlanReport['holds'][number][] = [];
+  readonly failures: FailureReport[] = [];
+  readonly counts = {
+    entitiesPlanned: 0,
+    links: 0,
+    ambiguities: 0,
+    creates: 0,
+    updates: 0,
+    decisions: 0,
+    conflicts: 0,
+    waits: 0,
+    holds: 0,
+  };
+  readonly writes = { created: 0, updated: 0, unchanged: 0, failed: 0, superseded: 0, calls: 0 };
+
+  constructor(private readonly limit: number) {}
+
+  add<T>(list: T[], items: readonly T[]): void {
+    for (const item of items) {
+      if (list.length >= this.limit) return;
+      list.push(item);
+    }
+  }
+
+  planReport(sweep: boolean): PlanReport {
+    return {
+      sweep,
+      reads: this.reads,
+      counts: { ...this.counts },
+      links: this.links,
+      ambiguities: this.ambiguities,
+      creates: this.creates,
+      updates: this.updates,
+      decisions: this.decisions,
+      conflicts: this.conflicts,
+      waits: this.waits,
+      holds: this.holds,
+    };
+  }
+}
+
+class CycleInterrupted extends Error {
+  constructor() {
+    super('cycle interrupted by a stop signal');
+    this.name = 'CycleInterrupted';
+  }
+}
+
+function isAbort(error: unknown, signal: AbortSignal | undefined): boolean {
+  if (signal?.aborted === true) return true;
+  return error instanceof Error && error.name === 'AbortError';
+}
+
+function storedError(error: SyncError): StoredError {
+  return error.fields === undefined
+    ? { code: error.code, message: error.message }
+    : { code: error.code, message: error.message, fields: error.fields };
+}
+
+function adviceFor(error: StoredError): string | undefined {
+  switch (error.code) {
+    case 'validation':
+      return 'The system refused these values. Correct the record in SuperOffice (or Zendesk); the write is planned again when it changes.';
+    case 'not_found':
+      return 'The target record no longer exists. Restore it, or accept that this member is no longer synced.';
+    case 'auth':
+      return 'The credentials were refused. Renew them in the configuration.';
+    case 'config':
+      return 'Check the configuration (URL, tenant, enabled features).';
+    case 'bug':
+    case 'malformed':
+      return 'An unexpected answer; report it with `tandem explain` output for this record.';
+    default:
+      return undefined;
+  }
+}
+
+/** A connector stand-in for dry runs: reads go to the real system, writes are only imagined. */
+function imaginedWrites(connector: Connector): Connector {
+  let counter = 0;
+  return {
+    system: connector.system,
+    verify: () => connector.verify(),
+    readChanges: (type, cursor, options) => connector.readChanges(type, cursor, options),
+    readAll: (type, options) => connector.readAll(type, options),
+    readByIds: (type, ids) => connector.readByIds(type, ids),
+    async write(type: RecordType, operations: readonly WriteOperation[]): Promise<readonly WriteOutcome[]> {
+      return operations.map((operation): WriteOutcome => {
+        if (operation.kind === 'update') return { key: operation.key, status: 'updated' };
+        const record: SourceRecord = {
+          ref: { system: connector.system, type, id: `planned-${++counter}` },
+          values: operation.values,
+          modifiedAt: null,
+          deleted: false,
+          facts: { externalId: operation.externalId },
+        };
+        return { key: operation.key, status: 'created', record };
+      });
+    },
+  };
+}
+
+interface CycleOptions {
+  readonly sweep: boolean;
+  readonly signal: AbortSignal | undefined;
+  readonly dryRun: boolean;
+}
+
+export class SyncEngine {
+  private readonly store: StateStore;
+  private readonly connectors: Readonly<Record<SystemName, Connector>>;
+  private readonly clock: () => Date;
+  private readonly policy: ConflictPolicy;
+  private readonly onProgress: ((event: CycleProgress) => void) | undefined;
+  private readonly log: SyncEngineLog | undefined;
+  private readonly newId: () => string;
+  private readonly reportLimit: number;
+  private readonly planBatchSize: number;
+
+  constructor(options: SyncEngineOptions) {
+    this.store = options.store;
+    this.connectors = { superoffice: options.superoffice, zendesk: options.zendesk };
+    this.clock = options.clock ?? (() => new Date());
+    this.policy = options.policy ?? defaultConflictPolicy;
+    this.onProgress = options.onProgress;
+    this.log = options.log;
+    this.newId = options.newId ?? randomUUID;
+    this.reportLimit = options.reportLimit ?? 1000;
+    this.planBatchSize = options.planBatchSize ?? 500;
+  }
+
+  /**
+   * Runs one cycle. Rejects (with a SyncError) only when the whole cycle cannot go on: credentials
+   * refused, a service unreachable after the connector's retries, the store failing. A record's
+   * failure is in the report and in the outbox, retried with back-off.
+   */
+  async runCycle(options: { sweep?: boolean; signal?: AbortSignal } = {}): Promise<CycleReport> {
+    return this.cycle({ sweep: options.sweep ?? false, signal: options.signal, dryRun: false }, this.connectors);
+  }
+
+  /**
+   * A dry run of the next cycle: reads the feeds and plans exactly as `runCycle` would, imagines
+   * every write succeeding (so later kinds see the records earlier kinds would create), and rolls
+   * the store back. Nothing is written to either system or kept in the store.
+   */
+  async plan(options: { sweep?: boolean } = {}): Promise<PlanReport> {
+    const connectors = {
+      superoffice: imaginedWrites(this.connectors.superoffice),
+      zendesk: imaginedWrites(this.connectors.zendesk),
+    };
+    const report = await this.store.dryRun(() =>
+      this.cycle({ sweep: options.sweep ?? false, signal: undefined, dryRun: true }, connectors),
+    );
+    const {
+      cycleId: _cycleId,
+      status: _status,
+      startedAt: _started,
+      finishedAt: _finished,
+      writes: _writes,
+      failures: _failures,
+      ...plan
+    } = report;
+    return plan;
+  }
+
+  private now(): string {
+    return this.clock().toISOString();
+  }
+
+  private async cycle(
+    options: CycleOptions,
+    connectors: Readonly<Record<SystemName, Connector>>,
+  ): Promise<CycleReport> {
+    const cycleId = this.newId();
+    const startedAt = this.now();
+    const report = new ReportCollector(this.reportLimit);
+    await this.store.beginCycle(cycleId, startedAt);
+    let status: CycleReport['status'] = 'completed';
+    try {
+      await this.readFeeds(options, connectors, report);
+      if (options.sweep) await this.store.markAllDirty();
+      this.checkStop(options.signal);
+      await this.matchRecords(cycleId, report);
+      this.checkStop(options.signal);
+      await this.markWantedPersons();
+      for (const kind of kindOrder) {
+        this.checkStop(options.signal);
+        await this.planKind(kind, cycleId, report);
+        await this.writeKind(kind, cycleId, connectors, options.signal, report);
+      }
+    } catch (error) {
+      if (error instanceof CycleInterrupted || isAbort(error, options.signal)) {
+        status = 'interrupted';
+      } else {
+        const failure = isSyncError(error)
+          ? error
+          : new SyncError('bug', `cycle failed: ${String(error)}`, { cause: error });
+        this.log?.error({ cycleId, code: failure.code, err: failure.message }, 'cycle failed');
+        if (!options.dryRun)
+          await this.store.finishCycle(cycleId, this.now(), 'failed', { error: { ...storedError(failure) } });
+        throw failure;
+      }
+    }
+    const finishedAt = this.now();
+    const result: CycleReport = {
+      ...report.planReport(options.sweep),
+      cycleId,
+      status,
+      startedAt,
+      finishedAt,
+      writes: { ...report.writes },
+      failures: report.failures,
+    };
+    await this.store.finishCycle(cycleId, finishedAt, status, this.summaryOf(result));
+    this.log?.info({ cycleId, status, counts: result.counts, writes: result.writes }, 'cycle finished');
+    return result;
+  }
+
+  private summaryOf(report: CycleReport): JsonValue {
+    return {
+      sweep: report.sweep,
+      reads: report.reads.map((read) => ({ ...read })),
+      counts: { ...report.counts },
+      writes: { ...report.writes },
+    };
+  }
+
+  private checkStop(signal: AbortSignal | undefined): void {
+    if (signal?.aborted === true) throw new CycleInterrupted();
+  }
+
+  // --- read -----------------------------------------------------------------------------------
+
+  private async readFeeds(
+    options: CycleOptions,
+    connectors: Readonly<Record<SystemName, Connector>>,
+    report: ReportCollector,
+  ): Promise<void> {
+    const types = syncedRecordTypes();
+    // The two systems are read side by side; each reads its types in dependency order.
+    await Promise.all(
+      (['superoffice', 'zendesk'] as const).map(async (system) => {
+        for (const { type } of types.filter((candidate) => candidate.system === system)) {
+          this.checkStop(options.signal);
+          report.reads.push(await this.readType(connectors[system], type, options));
+        }
+      }),
+    );
+  }
+
+  private async readType(connector: Connector, type: RecordType, options: CycleOptions): Promise<ReadReport> {
+    const system = connector.system;
+    const readOptions = options.signal === undefined ? {} : { signal: options.signal };
+    const pages = options.sweep
+      ? connector.readAll(type, readOptions)
+      : connector.readChanges(type, await this.store.getCursor(system, type), readOptions);
+    const flows = flowsForRecordType(system, type).map((flow) => flow.name);
+    let pageCount = 0;
+    let records = 0;
+    let changed = 0;
+    for await (const page of pages) {
+      const result = await this.store.ingestPage(system, type, page.records, page.cursor, this.now());
+      pageCount++;
+      records += result.received;
+      changed += result.changed;
+      this.onProgress?.({ phase: 'read', system, type, flows, done: records });
+      this.checkStop(options.signal); // the page in hand is stored; stop before the next one
+    }
+    return { system, type, pages: pageCount, records, changed, full: options.sweep };
+  }
+
+  // --- match ----------------------------------------------------------------------------------
+
+  private async matchRecords(cycleId: string, report: ReportCollector): Promise<void> {
+    let after: RecordRef | null = null;
+    for (;;) {
+      const batch = await this.store.listUnlinked(after, matchBatchSize);
+      if (batch.length === 0) return;
+      after = (batch[batch.length - 1] as (typeof batch)[number]).record.ref;
+      const at = this.now();
+      const keysOf = new Map(batch.map((stored) => [refKey(stored.record.ref), matchKeysOf(stored.record)]));
+      const candidates = await this.store.findByMatchKeys([...keysOf.values()].flat());
+      const origins = batch.flatMap((stored) => {
+        const origin = originOfExternalId(stored.record.facts?.externalId);
+        return origin === undefined ? [] : [origin];
+      });
+      const originEntities = await this.store.entityIdsOf(origins);
+      const candidateEntities = new Set<string>([...originEntities.values()]);
+      for (const candidate of candidates) if (candidate.entityId !== null) candidateEntities.add(candidate.entityId);
+      const storedMembers = await this.store.membersOf([...candidateEntities]);
+
+      // Links made in this batch, visible to the records after them.
+      const linkedNow = new Map<string, string>();
+      const membersNow = new Map<string, RecordRef[]>();
+      const changes: MatchChange[] = [];
+      const history: HistoryEntry[] = [];
+      for (const stored of batch) {
+        const record = stored.record;
+        const kind = kindOfRecordType(record.ref.system, record.ref.type);
+        if (kind === undefined) continue;
+        const keys = new Set(keysOf.get(refKey(record.ref)) ?? []);
+        const mine: MatchCandidate[] = candidates
+          .filter((candidate) => keys.has(candidate.key))
+          .map((candidate) => ({
+            ref: candidate.ref,
+            key: candidate.key,
+            entityId: candidate.entityId ?? linkedNow.get(refKey(candidate.ref)),
+          }));
+        const origin = originOfExternalId(record.facts?.externalId);
+        const originEntity =
+          origin === undefined ? undefined : (originEntities.get(refKey(origin)) ?? linkedNow.get(refKey(origin)));
+        const decision = decideMatch(record, kind, mine, {
+          originEntity,
+          hasMemberOfType: (entityId, ref) =>
+            [
+              ...(storedMembers.get(entityId)?.map((member) => member.ref) ?? []),
+              ...(membersNow.get(entityId) ?? []),
+            ].some((member) => member.system === ref.system && member.type === ref.type && member.id !== ref.id),
+        });
+        const recordKey = refKey(record.ref);
+        if (decision.kind === 'ambiguous') {
+          changes.push({ kind: 'ambiguous', ref: record.ref, message: decision.message });
+          report.counts.ambiguities++;
+          report.add(report.ambiguities, [{ record: recordKey, message: decision.message }]);
+          continue;
+        }
+        const isNew = decision.kind === 'new';
+        const entityId = isNew ? this.newId() : decision.entityId;
+        changes.push(
+          isNew
+            ? { kind: 'link', ref: record.ref, entityId, newEntity: kind }
+            : { kind: 'link', ref: record.ref, entityId },
+        );
+        linkedNow.set(recordKey, entityId);
+        membersNow.set(entityId, [...(membersNow.get(entityId) ?? []), record.ref]);
+        const rule: LinkReport['rule'] = isNew ? 'new-entity' : decision.rule;
+        const key = decision.kind === 'join' ? decision.key : undefined;
+        history.push({
+          entityId,
+          cycleId,
+          at,
+          event: 'linked',
+          attribute: null,
+          member: recordKey,
+          rule,
+          detail: key === undefined ? {} : { key },
+        });
+        report.counts.links++;
+        report.add(report.links, [
+          key === undefined ? { record: recordKey, entityId, rule } : { record: recordKey, entityId, rule, key },
+        ]);
+      }
+      await this.store.applyMatches(changes, history, at);
+    }
+  }
+
+  // --- plan -----------------------------------------------------------------------------------
+
+  /** Persons that are the Person of a synced SuperOffice ticket get a Zendesk user (before the ticket). */
+  private async markWantedPersons(): Promise<void> {
+    const fields = memberFields('superoffice', 'ticket').filter(
+      (field) => field.references !== undefined && flowByName(field.references.flow).create === 'when-on-synced-ticket',
+    );
+    if (fields.length === 0) return;
+    let after: string | null = null;
+    for (;;) {
+      const ids = await this.store.listDirtyEntities('ticket', after, this.planBatchSize);
+      if (ids.length === 0) return;
+      after = ids[ids.length - 1] as string;
+      const refs: RecordRef[] = [];
+      for (const entity of await this.store.loadEntities(ids)) {
+        for (const member of entity.members) {
+          const { ref } = member.record;
+          if (ref.system !== 'superoffice' || ref.type !== 'ticket' || member.record.deleted) continue;
+          for (const field of fields) {
+            const raw = member.record.values[field.path];
+            if (raw === undefined || raw === null || field.references === undefined) continue;
+            refs.push({ system: 'superoffice', type: field.references.memberType.superoffice, id: raw });
+          }
+        }
+      }
+      const entities = await this.store.entityIdsOf(refs);
+      if (entities.size > 0) await this.store.markWanted([...new Set(entities.values())]);
+    }
+  }
+
+  private async planKind(kind: EntityKind, cycleId: string, report: ReportCollector): Promise<void> {
+    let after: string | null = null;
+    for (;;) {
+      const ids = await this.store.listDirtyEntities(kind, after, this.planBatchSize);
+      if (ids.length === 0) return;
+      after = ids[ids.length - 1] as string;
+      const entities = await this.store.loadEntities(ids);
+      const directory = await this.directoryFor(entities);
+      const at = this.now();
+      const commits: PlanCommit[] = [];
+      for (const entity of entities) {
+        const plan = planEntity(entity, { cycleId, policy: this.policy, directory: directory.lookups });
+        if (plan.nameClaim !== null) directory.claim(plan.nameClaim, entity.id);
+        commits.push(this.commitOf(entity, plan, cycleId, at));
+        this.collectPlan(plan, report);
+      }
+      await this.store.commitPlans(commits, cycleId, at);
+    }
+  }
+
+  /** Fills the lookups a batch of plans needs, in a few store queries. */
+  private async directoryFor(
+    entities: readonly EntitySnapshot[],
+  ): Promise<{ lookups: EntityDirectory; claim(key: string, entityId: string): void }> {
+    const refs: RecordRef[] = [];
+    const referenced = new Set<string>();
+    const nameKeys = new Set<string>();
+    for (const entity of entities) {
+      for (const member of entity.members) {
+        const { ref } = member.record;
+        for (const field of memberFields(ref.system, ref.type)) {
+          const raw = member.record.values[field.path];
+          if (field.transform === 'reference' && field.references !== undefined && typeof raw === 'string') {
+            refs.push({ system: ref.system, type: field.references.memberType[ref.system], id: raw });
+          }
+          if (entity.kind === 'organization' && field.attribute === 'name' && raw !== undefined) {
+            const key = organizationNameKey(raw === null ? null : raw.trim());
+            if (key !== undefined) nameKeys.add(key);
+          }
+        }
+      }
+      for (const [attribute, base] of Object.entries(entity.base)) {
+        if (base.value !== null && this.isReferenceAttribute(entity.kind, attribute)) referenced.add(base.value);
+        if (entity.kind === 'organization' && attribute === 'name') {
+          const key = organizationNameKey(base.value);
+          if (key !== undefined) nameKeys.add(key);
+        }
+      }
+    }
+    const entityOf = await this.store.entityIdsOf(refs);
+    for (const entityId of entityOf.values()) referenced.add(entityId);
+    const unresolved = refs.filter((ref) => !entityOf.has(refKey(ref)));
+    const [members, holders, ambiguities] = await Promise.all([
+      this.store.membersOf([...referenced]),
+      this.store.findNameHolders([...nameKeys]),
+      this.store.ambiguitiesOf(unresolved),
+    ]);
+    const claims = new Map<string, string>();
+    const lookups: EntityDirectory = {
+      entityOf: (ref) => entityOf.get(refKey(ref)),
+      membersOf: (entityId): readonly MemberSummary[] | undefined =>
+        members.get(entityId) ?? (referenced.has(entityId) ? [] : undefined),
+      nameHolder: (key) => holders.get(key) ?? claims.get(key),
+      unlinkedReason: (ref) => ambiguities.get(refKey(ref)),
+    };
+    return {
+      lookups,
+      claim: (key, entityId) => {
+        if (!claims.has(key)) claims.set(key, entityId);
+      },
+    };
+  }
+
+  private isReferenceAttribute(kind: EntityKind, attribute: string): boolean {
+    return memberTypesOfKind(kind).some(({ system, type }) =>
+      memberFields(system, type).some((field) => field.attribute === attribute && field.transform === 'reference'),
+    );
+  }
+
+  private commitOf(entity: EntitySnapshot, plan: EntityPlan, cycleId: string, at: string): PlanCommit {
+    const history: HistoryEntry[] = [];
+    const entry = (event: HistoryEntry['event'], fields: Partial<Omit<HistoryEntry, 'event'>>): HistoryEntry => ({
+      entityId: entity.id,
+      cycleId,
+      at,
+      event,
+      attribute: fields.attribute ?? null,
+      member: fields.member ?? null,
+      rule: fields.rule ?? null,
+      detail: fields.detail ?? {},
+    });
+    for (const decision of plan.decisions) {
+      history.push(
+        entry('decided', {
+          attribute: decision.attribute,
+          member: decision.source,
+          rule: decision.rule,
+          detail: { value: decision.value, previous: decision.previous ?? null },
+        }),
+      );
+    }
+    for (const conflict of plan.conflicts) {
+      history.push(
+        entry('conflict', {
+          attribute: conflict.attribute,
+          member: conflict.winner.member,
+          rule: conflict.rule,
+          detail: {
+            onLink: conflict.onLink,
+            winner: { ...conflict.winner },
+            candidates: conflict.candidates.map((candidate) => ({ ...candidate })),
+          },
+        }),
+      );
+    }
+    const writes: OutboxInsert[] = plan.writes.map((write) =>
+      write.kind === 'create'
+        ? {
+            key: outboxKeyOfCreate(write.target.type, entity.id),
+            entityId: entity.id,
+            system: 'zendesk',
+            type: write.target.type,
+            operation: 'create',
+            targetId: null,
+            externalId: write.externalId,
+            label: write.label ?? null,
+            values: write.values,
+            attributes: write.attributes,
+          }
+        : {
+            key: outboxKeyOfUpdate(write.target),
+            entityId: entity.id,
+            system: write.target.system,
+            type: write.target.type,
+            operation: 'update',
+            targetId: write.target.id,
+            externalId: null,
+            label: null,
+            values: write.values,
+            attributes: write.attributes,
+          },
+    );
+    for (const write of writes) {
+      history.push(
+        entry('planned', {
+          member:
+            write.targetId === null
+              ? `${write.system}:${write.type}:`
+              : `${write.system}:${write.type}:${write.targetId}`,
+          rule: write.operation,
+          detail: { values: { ...write.values } },
+        }),
+      );
+    }
+    const waits = plan.waits.map((wait) => wait.message);
+    const previousWaits = new Set(entity.waits);
+    for (const wait of plan.waits) {
+      if (previousWaits.has(wait.message)) continue; // recorded when it started
+      history.push(
+        entry('waiting', {
+          attribute: wait.attribute ?? null,
+          member: wait.target,
+          detail: { waitsFor: wait.waitsFor, message: wait.message },
+        }),
+      );
+    }
+    for (const hold of plan.newHolds) {
+      history.push(
+        entry('held', {
+          attribute: hold.attribute ?? null,
+          member: hold.member,
+          rule: hold.reason,
+          detail: { message: hold.message },
+        }),
+      );
+    }
+    const zendeskType = memberTypesOfKind(entity.kind).find((type) => type.system === 'zendesk')?.type;
+    const createStillNeeded = !entity.members.some(
+      (member) => member.record.ref.system === 'zendesk' && member.record.ref.type === zendeskType,
+    );
+    return {
+      entityId: entity.id,
+      base: plan.base,
+      known: plan.known,
+      holds: plan.holds,
+      waits,
+      nameClaim: plan.nameClaim,
+      keepDirty: plan.keepDirty,
+      writes,
+      createStillNeeded,
+      history,
+    };
+  }
+
+  private collectPlan(plan: EntityPlan, report: ReportCollector): void {
+    report.counts.entitiesPlanned++;
+    const creates: CreateReport[] = [];
+    const updates: UpdateReport[] = [];
+    for (const write of plan.writes) {
+      if (write.kind === 'create') {
+        creates.push({
+          entityId: write.entityId,
+          target: `${write.target.system}:${write.target.type}`,
+          origin: refKey(write.origin),
+          values: write.values,
+        });
+      } else {
+        updates.push({
+          entityId: write.entityId,
+          target: refKey(write.target),
+          values: write.values,
+          attributes: write.attributes,
+        });
+      }
+    }
+    report.counts.creates += creates.length;
+    report.counts.updates += updates.length;
+    report.counts.decisions += plan.decisions.length;
+    report.counts.conflicts += plan.conflicts.length;
+    report.counts.waits += plan.waits.length;
+    report.counts.holds += plan.newHolds.length;
+    report.add(report.creates, creates);
+    report.add(report.updates, updates);
+    report.add(report.decisions, plan.decisions);
+    report.add(report.conflicts, plan.conflicts);
+    report.add(report.waits, plan.waits);
+    report.add(report.holds, plan.newHolds);
+  }
+
+  // --- write ----------------------------------------------------------------------------------
+
+  private async writeKind(
+    kind: EntityKind,
+    cycleId: string,
+    connectors: Readonly<Record<SystemName, Connector>>,
+    signal: AbortSignal | undefined,
+    report: ReportCollector,
+  ): Promise<void> {
+    for (const { system, type } of memberTypesOfKind(kind)) {
+      const flows = flowsForRecordType(system, type).map((flow) => flow.name);
+      const now = this.now();
+      let after: string | null = null;
+      let done = 0;
+      for (;;) {
+        this.checkStop(signal);
+        const rows = await this.store.listDueOutbox(system, type, now, after, writeBatchSize);
+        if (rows.length === 0) break;
+        after = (rows[rows.length - 1] as OutboxRow).key;
+        await this.sendBatch(connectors[system], type, rows, cycleId, report);
+        done += rows.length;
+        this.onProgress?.({ phase: 'write', system, type, flows, done });
+      }
+    }
+  }
+
+  private async sendBatch(
+    connector: Connector,
+    type: RecordType,
+    rows: readonly OutboxRow[],
+    cycleId: string,
+    report: ReportCollector,
+  ): Promise<void> {
+    const results: OutboxResult[] = [];
+    const history: HistoryEntry[] = [];
+    const at = this.now();
+    const targetOf = (row: OutboxRow): string => `${row.system}:${row.type}:${row.targetId ?? ''}`;
+
+    // A create whose entity got its record another way (a feed delivered an adopted create) is done.
+    const creates = rows.filter((row) => row.operation === 'create');
+    const members = creates.length === 0 ? new Map() : await this.store.membersOf(creates.map((row) => row.entityId));
+    const toSend: OutboxRow[] = [];
+    for (const row of rows) {
+      const hasTarget =
+        row.operation === 'create' &&
+        (members.get(row.entityId) ?? []).some(
+          (member: MemberSummary) => member.ref.system === row.system && member.ref.type === row.type,
+        );
+      if (hasTarget) {
+        results.push({ key: row.key, status: 'superseded' });
+        report.writes.superseded++;
+      } else {
+        toSend.push(row);
+      }
+    }
+    if (toSend.length > 0) {
+      const operations: WriteOperation[] = toSend.map((row) =>
+        row.operation === 'create'
+          ? {
+              kind: 'create',
+              key: row.key,
+              externalId: row.externalId ?? row.key,
+              mayExist: row.mayExist,
+              values: row.values,
+              ...(row.label === null ? {} : { label: row.label }),
+            }
+          : { kind: 'update', key: row.key, id: row.targetId ?? '', values: row.values },
+      );
+      // Write-ahead: from here on, an earlier attempt of each create may have reached the system.
+      await this.store.markOutboxAttempt(
+        toSend.map((row) => row.key),
+        at,
+      );
+      report.writes.calls++;
+      const outcomes = await connector.write(type, operations);
+      const byKey = new Map(outcomes.map((outcome) => [outcome.key, outcome]));
+      const now = this.clock();
+      for (const row of toSend) {
+        const attempts = row.attempts + 1;
+        const outcome = byKey.get(row.key);
+        const fail = (error: SyncError): void => {
+          const retryAt = error.retryable ? nextAttemptAt(now, attempts, error.retryAfterSeconds) : null;
+          const stored = storedError(error);
+          results.push({ key: row.key, status: 'failed', error: stored, nextAttemptAt: retryAt });
+          history.push({
+            entityId: row.entityId,
+            cycleId,
+            at,
+            event: 'write-failed',
+            attribute: null,
+            member: targetOf(row),
+            rule: row.operation,
+            detail: { error: { ...stored }, retryAt, attempts },
+          });
+          report.writes.failed++;
+          report.add(report.failures, [
+            {
+              key: row.key,
+              entityId: row.entityId,
+              target: targetOf(row),
+              error: stored,
+              retryAt,
+              advice: retryAt === null ? adviceFor(stored) : undefined,
+            },
+          ]);
+        };
+        if (outcome === undefined) {
+          fail(new SyncError('bug', `the ${connector.system} connector returned no outcome for ${row.key}`));
+          continue;
+        }
+        if (outcome.status === 'failed') {
+          fail(
+            outcome.error ??
+              new SyncError('bug', `the ${connector.system} connector reported a failure without an error`),
+          );
+          continue;
+        }
+        if (outcome.status === 'created') {
+          if (outcome.record === undefined) {
+            // Without the new id we cannot link; the retry looks the handle up and adopts the record.
+            fail(
+              new SyncError(
+                'malformed',
+                `the ${connector.system} connector created ${row.key} without returning the record`,
+              ),
+            );
+            continue;
+          }
+          results.push({ key: row.key, status: 'created', record: outcome.record });
+          report.writes.created++;
+          history.push({
+            entityId: row.entityId,
+            cycleId,
+            at,
+            event: 'written',
+            attribute: null,
+            member: refKey(outcome.record.ref),
+            rule: 'created',
+            detail: { values: { ...row.values }, externalId: row.externalId },
+          });
+          continue;
+        }
+        results.push(
+          outcome.record === undefined
+            ? { key: row.key, status: outcome.status }
+            : { key: row.key, status: outcome.status, record: outcome.record },
+        );
+        if (outcome.status === 'updated') report.writes.updated++;
+        else report.writes.unchanged++;
+        history.push({
+          entityId: row.entityId,
+          cycleId,
+          at,
+          event: 'written',
+          attribute: null,
+          member: targetOf(row),
+          rule: outcome.status,
+          detail: { values: { ...row.values } },
+        });
+      }
+    }
+    await this.store.completeOutbox(results, history, at);
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * Applies the numbered plain-SQL migrations of a dialect (`migrations/<dialect>/NNN_name.sql`)
+ * that the database has not seen, each in its own transaction, in number order.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import type { SqlDriver } from './sql-driver.js';
+
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+export async function loadMigrations(dialect: 'sqlite' | 'postgres'): Promise<readonly Migration[]> {
+  const directory = new URL(`./migrations/${dialect}/`, import.meta.url);
+  const files = (await readdir(directory)).filter((file) => /^\d+_.+\.sql$/.test(file)).sort();
+  const migrations: Migration[] = [];
+  for (const file of files) {
+    const version = Number.parseInt(file, 10);
+    migrations.push({ version, name: file, sql: await readFile(new URL(file, directory), 'utf8') });
+  }
+  return migrations;
+}
+
+/** Brings the schema up to date; returns the versions applied now. */
+export async function migrate(driver: SqlDriver): Promise<readonly number[]> {
+  await driver.exec(
+    'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
+  );
+  const applied: number[] = [];
+  for (const migration of await loadMigrations(driver.dialect)) {
+    await driver.transaction(async () => {
+      // Several workers may start at once on one PostgreSQL database: one migrates, the others wait.
+      if (driver.dialect === 'postgres') await driver.all('SELECT pg_advisory_xact_lock(7451001)');
+      const done = await driver.all('SELECT version FROM schema_migrations WHERE version = ?', [migration.version]);
+      if (done.length > 0) return;
+      await driver.exec(migration.sql);
+      await driver.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [
+        migration.version,
+        migration.name,
+        new Date().toISOString(),
+      ]);
+      applied.push(migration.version);
+    });
+  }
+  return applied;
+}

@@ -1,0 +1,48 @@
+/**
+ * The little the state store needs from a SQL database, so one set of queries serves SQLite and
+ * PostgreSQL. Queries use `?` placeholders; the PostgreSQL driver numbers them. Booleans are
+ * stored as integers and JSON as text in both dialects, so results have the same shapes.
+ */
+export type SqlParam = string | number | null;
+export type SqlRow = Readonly<Record<string, unknown>>;
+
+export interface SqlDriver {
+  readonly dialect: 'sqlite' | 'postgres';
+  /** Rows of a query. */
+  all(sql: string, params?: readonly SqlParam[]): Promise<readonly SqlRow[]>;
+  /** Runs a statement; resolves to the number of rows it changed. */
+  run(sql: string, params?: readonly SqlParam[]): Promise<number>;
+  /** Runs a script of statements without parameters (migrations). */
+  exec(script: string): Promise<void>;
+  /**
+   * Runs `work` in a transaction, committed when it resolves and rolled back when it rejects.
+   * Inside another transaction it becomes a savepoint. Top-level transactions are serialised.
+   */
+  transaction<T>(work: () => Promise<T>): Promise<T>;
+  /** Like `transaction`, but always rolled back. */
+  rollbackAfter<T>(work: () => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** A chain that runs one top-level transaction at a time. */
+export class TransactionQueue {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.tail.then(work, work);
+    this.tail = next.catch(() => undefined);
+    return next;
+  }
+}
+
+/** `?, ?, ?` for a list of parameters. */
+export function placeholders(count: number): string {
+  return new Array<string>(count).fill('?').join(', ');
+}
+
+/** Splits a list into chunks that stay under both dialects' parameter limits. */
+export function chunked<T>(items: readonly T[], size = 400): T[][] {
+  const chunks: T[][] = [];
+  for (let start = 0; start < items.length; start += size) chunks.push(items.slice(start, start + size));
+  return chunks;
+}
