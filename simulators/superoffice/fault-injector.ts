@@ -27,7 +27,7 @@ export interface FaultSettings {
 export class FaultInjector {
   #settings: FaultSettings | undefined;
   #random = new SeededRandom(1);
-  #script: FaultKind[] = [];
+  #script: (FaultKind | 'none')[] = [];
   readonly #injected: Record<FaultKind, number> = { '5xx': 0, '429': 0, '503': 0, drop: 0, slow: 0 };
 
   /** Switches random faults on (replacing earlier settings). */
@@ -36,8 +36,8 @@ export class FaultInjector {
     this.#random = new SeededRandom(settings.seed ?? 1);
   }
 
-  /** The next requests get exactly these faults, in order, before any random ones. */
-  script(kinds: readonly FaultKind[]): void {
+  /** The next requests get exactly these faults, in order (`none`: answered normally), before any random ones. */
+  script(kinds: readonly (FaultKind | 'none')[]): void {
     this.#script.push(...kinds);
   }
 
@@ -62,7 +62,9 @@ export class FaultInjector {
 
   /** Draws the fault for one request, if any. */
   draw(): FaultKind | undefined {
-    let kind = this.#script.shift();
+    const scripted = this.#script.shift();
+    if (scripted === 'none') return undefined;
+    let kind = scripted;
     if (kind === undefined && this.#settings !== undefined && this.#random.chance(this.#settings.probability)) {
       kind = this.#random.pick(this.#settings.kinds ?? faultKinds);
     }

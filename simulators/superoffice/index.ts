@@ -13,7 +13,7 @@
  *
  * Test handles on the returned simulator:
  * - `faults`: FaultInjector, `set({ probability, kinds?, seed?, slowMs?, retryAfterSeconds? })`,
- *   `script(['503', 'drop', ...])` for the next requests, `off()`, `injected` counts per kind;
+ *   `script(['none', '503', 'drop', ...])` for the next requests in order, `off()`, `injected` counts per kind;
  * - `calls`: CallCounter, `count('PATCH /Person/{id}')`, `snapshot()`, `total`, `writes`, `reset()`;
  * - `data`: TenantData, the rows behind the API: `contacts`, `persons`, `associates` (users),
  *   `tickets` maps; `createContact/createPerson/createAssociate/createTicket`;

@@ -57,7 +57,7 @@ describe('SuperOffice simulator', () => {
   describe('§1 URLs and authentication', () => {
     it('serves the tenant-scoped base /{CustNNNNN}/api/v1 and 404s another tenant', async () => {
       expect(simulator.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/Cust12345\/api\/v1$/);
-      const wrongTenant = await fetch(simulator.url.replace('Cust12345', 'Cust99999') + '/Contact/1', {
+      const wrongTenant = await fetch(`${simulator.url.replace('Cust12345', 'Cust99999')}/Contact/1`, {
         headers: bearer,
       });
       expect(wrongTenant.status).toBe(404);
