@@ -97,9 +97,13 @@ function personFullName(person: PersonRow): string {
   return [person.firstname, person.middleName, person.lastname].filter((part) => part !== '').join(' ');
 }
 
-/** The light Person carrier nested in tickets and users (superoffice-api.md §2.1). */
+/**
+ * The light Person carrier nested in tickets and users (superoffice-api.md §2.1). A ticket row
+ * keeps its person's id when the person is soft-deleted, so the carrier is still rendered then
+ * (what SuperOffice shows is not documented, §9 item 6).
+ */
 export function renderPersonCarrier(context: RenderContext, personId: number): Json {
-  const person = context.data.livePerson(personId);
+  const person = context.data.persons.get(personId);
   if (person === undefined) return null;
   const contact = context.data.liveContact(person.contactId);
   const associate = context.data.associateOfPerson(person.personId);

@@ -422,6 +422,16 @@ describe('SuperOffice simulator', () => {
       ]);
     });
 
+    it("keeps a ticket's reference to a soft-deleted person, without moving LastChanged", async () => {
+      const person = freshPerson();
+      const ticket = simulator.data.createTicket({ title: 'About a leaver', personId: person.personId });
+      const before = ticket.lastChanged;
+      simulator.data.softDeletePerson(person.personId);
+      const { json } = await call(simulator, 'GET', `/Ticket/${ticket.ticketId}`);
+      expect(json.Person).toMatchObject({ PersonId: person.personId });
+      expect(simulator.data.tickets.get(ticket.ticketId)?.lastChanged).toBe(before);
+    });
+
     it("takes a contact's persons along when the contact is deleted", async () => {
       const contact = simulator.data.createContact({ name: 'Doomed AS' });
       const person = simulator.data.createPerson({ contactId: contact.contactId, firstname: 'Along' });
