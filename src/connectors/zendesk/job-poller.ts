@@ -1,0 +1,119 @@
+/**
+ * Waits for Zendesk's bulk jobs (trap 2, §3.1). Every poll costs a request of the account budget
+ * (JOBLIM), so one poller serves every job in flight: it waits until submissions pause, asks for
+ * all unfinished jobs in one `job_statuses/show_many` call (≤100 ids), and backs off while nothing
+ * finishes.
+ */
+import { SyncError } from '../../core/sync-error.js';
+import type { WireJobStatus } from './zendesk-wire.js';
+
+export interface JobPollerOptions {
+  /** Reads the statuses of up to 100 jobs. */
+  readonly fetchStatuses: (ids: readonly string[]) => Promise<readonly WireJobStatus[]>;
+  /** First wait after the last submission, and the wait after a poll that finished something. */
+  readonly initialDelayMs: number;
+  readonly maxDelayMs: number;
+  /** A job not finished after this long is given up on (its outcome is unknown). */
+  readonly timeoutMs: number;
+  readonly now?: () => number;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+interface Waiter {
+  readonly since: number;
+  misses: number;
+  readonly resolve: (status: WireJobStatus | undefined) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+const finished = new Set(['completed', 'failed', 'killed']);
+
+export class JobPoller {
+  readonly #options: JobPollerOptions;
+  readonly #waiting = new Map<string, Waiter>();
+  readonly #now: () => number;
+  readonly #sleep: (ms: number) => Promise<void>;
+  #lastSubmission = 0;
+  #running = false;
+  /** Polls made, for tests and benchmarks. */
+  polls = 0;
+
+  constructor(options: JobPollerOptions) {
+    this.#options = options;
+    this.#now = options.now ?? Date.now;
+    this.#sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+  }
+
+  /**
+   * Resolves with the finished job, or undefined when Zendesk no longer knows the job or it did
+   * not finish in time: then whether its work happened is unknown.
+   */
+  wait(jobId: string): Promise<WireJobStatus | undefined> {
+    return new Promise((resolve, reject) => {
+      this.#lastSubmission = this.#now();
+      this.#waiting.set(jobId, { since: this.#lastSubmission, misses: 0, resolve, reject });
+      if (!this.#running) void this.#run();
+    });
+  }
+
+  async #run(): Promise<void> {
+    this.#running = true;
+    let delay = this.#options.initialDelayMs;
+    let lastPoll = this.#now();
+    try {
+      while (this.#waiting.size > 0) {
+        // Wait for submissions to pause, so one poll covers every job of a burst; never longer than maxDelay.
+        const now = this.#now();
+        const oldest = Math.min(...[...this.#waiting.values()].map((waiter) => waiter.since));
+        const wake = Math.min(Math.max(this.#lastSubmission, lastPoll) + delay, oldest + this.#options.maxDelayMs);
+        if (wake > now) {
+          await this.#sleep(wake - now);
+          continue; // a submission may have come in meanwhile: look again
+        }
+        lastPoll = this.#now();
+        const progressed = await this.#pollOnce();
+        delay = progressed ? this.#options.initialDelayMs : Math.min(delay * 2, this.#options.maxDelayMs);
+      }
+    } finally {
+      this.#running = false;
+    }
+  }
+
+  async #pollOnce(): Promise<boolean> {
+    const ids = [...this.#waiting.keys()].slice(0, 100);
+    let statuses: readonly WireJobStatus[];
+    try {
+      this.polls++;
+      statuses = await this.#options.fetchStatuses(ids);
+    } catch (error) {
+      if (error instanceof SyncError && !error.retryable) {
+        for (const id of ids) this.#settle(id, (waiter) => waiter.reject(error));
+      }
+      return false;
+    }
+    let progressed = false;
+    const byId = new Map(statuses.map((status) => [status.id, status]));
+    for (const id of ids) {
+      const waiter = this.#waiting.get(id);
+      if (waiter === undefined) continue;
+      const status = byId.get(id);
+      if (status !== undefined && finished.has(status.status)) {
+        progressed = true;
+        this.#settle(id, (entry) => entry.resolve(status));
+      } else if (status === undefined && ++waiter.misses >= 3) {
+        // §3.1: job data expires; a job Zendesk no longer shows has an unknown outcome.
+        this.#settle(id, (entry) => entry.resolve(undefined));
+      } else if (this.#now() - waiter.since > this.#options.timeoutMs) {
+        this.#settle(id, (entry) => entry.resolve(undefined));
+      }
+    }
+    return progressed;
+  }
+
+  #settle(id: string, action: (waiter: Waiter) => void): void {
+    const waiter = this.#waiting.get(id);
+    if (waiter === undefined) return;
+    this.#waiting.delete(id);
+    action(waiter);
+  }
+}
