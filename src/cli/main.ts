@@ -4,6 +4,9 @@
  */
 import { Command, type CommandUnknownOpts } from '@commander-js/extra-typings';
 import { docCommand } from './commands/doc.js';
+import { planCommand } from './commands/plan.js';
+import { simulateCommand } from './commands/simulate.js';
+import { syncCommand } from './commands/sync.js';
 import { reportFailure } from './failure.js';
 
 export function buildProgram(): CommandUnknownOpts {
@@ -13,7 +16,7 @@ export function buildProgram(): CommandUnknownOpts {
     .showHelpAfterError('(run with --help for usage)')
     .showSuggestionAfterError(true)
     .exitOverride();
-  for (const command of [docCommand()]) {
+  for (const command of [syncCommand(), planCommand(), docCommand(), simulateCommand()]) {
     program.addCommand(command.exitOverride().showHelpAfterError('(run with --help for usage)'));
   }
   return program;

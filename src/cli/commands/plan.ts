@@ -1,0 +1,27 @@
+import { Command, type CommandUnknownOpts } from '@commander-js/extra-typings';
+import { loadConfig } from '../../config/config.js';
+import { createLogger } from '../logger.js';
+import { planLines } from '../report-text.js';
+import { openTenant } from '../tenant.js';
+
+export function planCommand(): CommandUnknownOpts {
+  return new Command('plan')
+    .description(
+      'dry run of the next cycle: what would be linked, created and updated in each system, and why; writes nothing',
+    )
+    .option('--sweep', 'plan from a full read instead of only the changes')
+    .option('--json', 'print the plan as JSON')
+    .action(async (options) => {
+      const config = loadConfig();
+      const tenant = await openTenant(config, createLogger(config.logLevel));
+      try {
+        await Promise.all([tenant.superoffice.verify(), tenant.zendesk.verify()]);
+        const report = await tenant.engine.plan({ sweep: options.sweep === true });
+        process.stdout.write(
+          options.json ? `${JSON.stringify(report, null, 2)}\n` : `${planLines(report, 'would').join('\n')}\n`,
+        );
+      } finally {
+        await tenant.close();
+      }
+    });
+}

@@ -1,0 +1,66 @@
+import { Command, type CommandUnknownOpts, InvalidArgumentError } from '@commander-js/extra-typings';
+import { startSuperOfficeSimulator } from '../../../simulators/superoffice/index.js';
+import { startZendeskSimulator } from '../../../simulators/zendesk/index.js';
+import { waitForStopSignal } from '../stop-signal.js';
+
+export function parseCount(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 0) throw new InvalidArgumentError('expected a whole number, 0 or more');
+  return number;
+}
+
+export function parsePort(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 0 || number > 65_535) {
+    throw new InvalidArgumentError('expected a port number from 0 to 65535');
+  }
+  return number;
+}
+
+function superofficeCommand(): CommandUnknownOpts {
+  return new Command('superoffice')
+    .description('serve a local SuperOffice Web API with generated data until stopped (Ctrl-C)')
+    .option('--port <port>', 'port on 127.0.0.1 (0 picks a free one)', parsePort, 4101)
+    .option('--seed <n>', 'seed for the generated data', parseCount, 1)
+    .option('--contacts <n>', 'contacts to generate', parseCount, 20)
+    .option('--persons <n>', 'persons to generate', parseCount, 60)
+    .option('--tickets <n>', 'tickets to generate', parseCount, 30)
+    .option('--users <n>', 'users (associates) to generate', parseCount, 5)
+    .action(async (options) => {
+      const simulator = await startSuperOfficeSimulator(options);
+      process.stdout.write(
+        `SuperOffice simulator at ${simulator.url}\n` +
+          `  credentials: Authorization: Bearer sim-token  (or SOTicket 7T:sim-ticket with SO-AppToken: sim-app-token)\n` +
+          `  try: curl -H 'Authorization: Bearer sim-token' '${simulator.url}/Contact?$top=5'\n`,
+      );
+      await waitForStopSignal();
+      await simulator.close();
+    });
+}
+
+function zendeskCommand(): CommandUnknownOpts {
+  return new Command('zendesk')
+    .description('serve a local Zendesk Support API with generated data until stopped (Ctrl-C)')
+    .option('--port <port>', 'port on 127.0.0.1 (0 picks a free one)', parsePort, 4102)
+    .option('--seed <n>', 'seed for the generated data', parseCount, 1)
+    .option('--users <n>', 'users to generate', parseCount, 20)
+    .option('--organizations <n>', 'organizations to generate', parseCount, 5)
+    .option('--tickets <n>', 'tickets to generate', parseCount, 10)
+    .action(async (options) => {
+      const simulator = await startZendeskSimulator(options);
+      process.stdout.write(
+        `Zendesk simulator at ${simulator.url}/api/v2\n` +
+          `  credentials: Authorization: Bearer sim-token  (or e-mail agent@example.com with API token sim-api-token)\n` +
+          `  try: curl -H 'Authorization: Bearer sim-token' '${simulator.url}/api/v2/users.json'\n`,
+      );
+      await waitForStopSignal();
+      await simulator.close();
+    });
+}
+
+export function simulateCommand(): CommandUnknownOpts {
+  return new Command('simulate')
+    .description('run a local simulator of a real API (for trying Tandem, tests and benchmarks)')
+    .addCommand(superofficeCommand())
+    .addCommand(zendeskCommand());
+}

@@ -1,0 +1,98 @@
+/**
+ * Turns the engine's cycle and plan reports into lines a person reads. `--json` prints the
+ * reports themselves; this is only the human form.
+ */
+import type { CycleReport, PlanReport } from '../engine/cycle-report.js';
+
+const shown = 10; // items listed per section; the counts are always complete
+
+function show(value: string | null | undefined): string {
+  return value === null || value === undefined ? '(none)' : JSON.stringify(value);
+}
+
+function listed<T>(title: string, total: number, items: readonly T[], line: (item: T) => string): string[] {
+  if (total === 0) return [];
+  const lines = [`${title} (${total}):`, ...items.slice(0, shown).map((item) => `  - ${line(item)}`)];
+  if (total > Math.min(items.length, shown))
+    lines.push(`  … and ${total - Math.min(items.length, shown)} more (see --json or tandem status)`);
+  return lines;
+}
+
+function readLines(report: PlanReport): string[] {
+  const reads = report.reads.filter((read) => read.records > 0);
+  if (reads.length === 0) return ['read: nothing new'];
+  return [
+    `read${report.sweep ? ' (full sweep)' : ''}: ${reads.map((read) => `${read.system} ${read.type} ${read.changed}/${read.records} changed`).join(', ')}`,
+  ];
+}
+
+/** What a dry run would do, or what a cycle planned. */
+export function planLines(report: PlanReport, tense: 'would' | 'did'): string[] {
+  const verb = (would: string, did: string) => (tense === 'would' ? would : did);
+  const lines = readLines(report);
+  lines.push(
+    ...listed(
+      verb('would link', 'linked'),
+      report.counts.links,
+      report.links,
+      (link) =>
+        `${link.record} → entity ${link.entityId} (${link.rule}${link.key === undefined ? '' : `: ${link.key}`})`,
+    ),
+    ...listed(
+      verb('would create in Zendesk', 'planned creates in Zendesk'),
+      report.counts.creates,
+      report.creates,
+      (create) => `${create.target} from ${create.origin} ${JSON.stringify(create.values)}`,
+    ),
+    ...listed(
+      verb('would update', 'planned updates'),
+      report.counts.updates,
+      report.updates,
+      (update) => `${update.target} ${JSON.stringify(update.values)}`,
+    ),
+    ...listed(
+      'conflicts (decided by policy)',
+      report.counts.conflicts,
+      report.conflicts,
+      (conflict) =>
+        `${conflict.attribute} of entity ${conflict.entityId}: ${conflict.candidates
+          .map((candidate) => `${candidate.member}=${show(candidate.value)}`)
+          .join(' vs ')} → ${show(conflict.winner.value)} from ${conflict.winner.member} (${conflict.rule})`,
+    ),
+    ...listed('waiting', report.counts.waits, report.waits, (wait) => `${wait.target}: ${wait.message}`),
+    ...listed('left as they are', report.counts.holds, report.holds, (hold) => `${hold.member}: ${hold.message}`),
+    ...listed(
+      'need attention (ambiguous)',
+      report.counts.ambiguities,
+      report.ambiguities,
+      (item) => `${item.record}: ${item.message}`,
+    ),
+  );
+  if (report.counts.links + report.counts.creates + report.counts.updates === 0) {
+    lines.push(tense === 'would' ? 'nothing to write: both systems agree' : 'nothing to write: both systems agree');
+  }
+  return lines;
+}
+
+export function cycleLines(report: CycleReport): string[] {
+  const seconds = (Date.parse(report.finishedAt) - Date.parse(report.startedAt)) / 1000;
+  const { writes } = report;
+  const lines = [
+    `cycle ${report.cycleId} ${report.status} in ${seconds.toFixed(1)} s: ` +
+      `${writes.created} created, ${writes.updated} updated, ${writes.unchanged} unchanged, ${writes.failed} failed ` +
+      `(${writes.calls} write calls)`,
+    ...planLines(report, 'did'),
+    ...listed(
+      'failed writes',
+      report.failures.length,
+      report.failures,
+      (failure) =>
+        `${failure.target}: ${failure.error.message}${failure.retryAt === null ? '' : ` (retried after ${failure.retryAt})`}${
+          failure.advice === undefined ? '' : ` — ${failure.advice}`
+        }`,
+    ),
+  ];
+  if (report.status === 'interrupted')
+    lines.push('stopped early: what was done is saved; the next cycle goes on from there');
+  return lines;
+}
