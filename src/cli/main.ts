@@ -3,8 +3,10 @@
  * assembles them and turns failures into an exit code (see ./failure.ts).
  */
 import { Command, type CommandUnknownOpts } from '@commander-js/extra-typings';
+import { demoCommand } from './commands/demo.js';
 import { docCommand } from './commands/doc.js';
 import { planCommand } from './commands/plan.js';
+import { runCommand } from './commands/run.js';
 import { simulateCommand } from './commands/simulate.js';
 import { syncCommand } from './commands/sync.js';
 import { reportFailure } from './failure.js';
@@ -16,7 +18,7 @@ export function buildProgram(): CommandUnknownOpts {
     .showHelpAfterError('(run with --help for usage)')
     .showSuggestionAfterError(true)
     .exitOverride();
-  for (const command of [syncCommand(), planCommand(), docCommand(), simulateCommand()]) {
+  for (const command of [demoCommand(), syncCommand(), runCommand(), planCommand(), docCommand(), simulateCommand()]) {
     program.addCommand(command.exitOverride().showHelpAfterError('(run with --help for usage)'));
   }
   return program;
