@@ -94,6 +94,8 @@ export interface EntityPlan {
   readonly nameClaim: string | null;
   /** True when the entity must be planned again next cycle (it waits for something). */
   readonly keepDirty: boolean;
+  /** The entities this one's values point at: a change in their members may change this plan. */
+  readonly references: readonly string[];
   readonly writes: readonly PlannedWrite[];
   readonly decisions: readonly Decision[];
   readonly conflicts: readonly EntityConflict[];
@@ -215,6 +217,12 @@ export function planEntity(entity: EntitySnapshot, context: PlanContext): Entity
   let keepDirty = false;
 
   const liveMembers = entity.members.filter((member) => !member.record.deleted);
+  const referenceAttributes = new Set<string>();
+  for (const member of entity.members) {
+    for (const field of memberFields(member.record.ref.system, member.record.ref.type)) {
+      if (field.transform === 'reference') referenceAttributes.add(field.attribute);
+    }
+  }
   const observations = new Map<string, AttributeObservation[]>();
   const currentOf = new Map<string, Map<string, Extracted>>();
   const known: Record<string, Record<string, CanonicalValue>> = {};
@@ -464,6 +472,18 @@ export function planEntity(entity: EntitySnapshot, context: PlanContext): Entity
     if (entity.holds[key] !== hold.message) newHolds.push(hold);
   }
 
+  const references = new Set<string>();
+  for (const values of currentOf.values()) {
+    for (const [name, extracted] of values) {
+      if (extracted.kind === 'value' && extracted.value !== null && referenceAttributes.has(name))
+        references.add(extracted.value);
+    }
+  }
+  for (const attribute of referenceAttributes) {
+    const value = agreed.get(attribute);
+    if (value !== undefined && value !== null) references.add(value);
+  }
+
   return {
     entityId: entity.id,
     kind: entity.kind,
@@ -472,6 +492,7 @@ export function planEntity(entity: EntitySnapshot, context: PlanContext): Entity
     holds: nextHolds,
     nameClaim,
     keepDirty,
+    references: [...references].sort(),
     writes,
     decisions,
     conflicts,

@@ -663,6 +663,7 @@ export class SyncEngine {
       waits,
       nameClaim: plan.nameClaim,
       keepDirty: plan.keepDirty,
+      references: plan.references,
       writes,
       createStillNeeded,
       history,

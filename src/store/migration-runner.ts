@@ -29,13 +29,15 @@ export async function migrate(driver: SqlDriver): Promise<readonly number[]> {
   );
   const applied: number[] = [];
   for (const migration of await loadMigrations(driver.dialect)) {
-    await driver.transaction(async () => {
+    await driver.transaction(async (transaction) => {
       // Several workers may start at once on one PostgreSQL database: one migrates, the others wait.
-      if (driver.dialect === 'postgres') await driver.all('SELECT pg_advisory_xact_lock(7451001)');
-      const done = await driver.all('SELECT version FROM schema_migrations WHERE version = ?', [migration.version]);
+      if (driver.dialect === 'postgres') await transaction.all('SELECT pg_advisory_xact_lock(7451001)');
+      const done = await transaction.all('SELECT version FROM schema_migrations WHERE version = ?', [
+        migration.version,
+      ]);
       if (done.length > 0) return;
-      await driver.exec(migration.sql);
-      await driver.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [
+      await transaction.exec(migration.sql);
+      await transaction.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [
         migration.version,
         migration.name,
         new Date().toISOString(),

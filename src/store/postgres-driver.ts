@@ -1,16 +1,11 @@
 /**
- * node-postgres behind the SqlDriver port. A transaction holds one pooled client; calls made
- * inside it (found through AsyncLocalStorage) use that client, calls outside use the pool.
+ * node-postgres behind the SqlDriver port. A transaction holds one pooled client and hands the
+ * work an executor bound to it; other calls use the pool. During a dry run every call uses the
+ * dry run's client, so the work sees its own uncommitted changes.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type pg from 'pg';
-import type { SqlDriver, SqlParam, SqlRow } from './sql-driver.js';
+import type { SqlDriver, SqlExecutor, SqlParam, SqlRow } from './sql-driver.js';
 import { TransactionQueue } from './sql-driver.js';
-
-interface TransactionScope {
-  readonly client: pg.PoolClient;
-  depth: number;
-}
 
 const numbered = new Map<string, string>();
 
@@ -25,50 +20,74 @@ function numberPlaceholders(sql: string): string {
   return converted;
 }
 
+function executorOf(queryable: pg.Pool | pg.PoolClient): SqlExecutor {
+  return {
+    async all(sql: string, params: readonly SqlParam[] = []): Promise<readonly SqlRow[]> {
+      const result = await queryable.query(numberPlaceholders(sql), [...params]);
+      return result.rows as SqlRow[];
+    },
+    async run(sql: string, params: readonly SqlParam[] = []): Promise<number> {
+      const result = await queryable.query(numberPlaceholders(sql), [...params]);
+      return result.rowCount ?? 0;
+    },
+    async exec(script: string): Promise<void> {
+      await queryable.query(script);
+    },
+  };
+}
+
 export class PostgresDriver implements SqlDriver {
   readonly dialect = 'postgres' as const;
-  private readonly scope = new AsyncLocalStorage<TransactionScope>();
   private readonly queue = new TransactionQueue();
+  private readonly savepoints = new TransactionQueue();
+  private readonly poolExecutor: SqlExecutor;
   private savepointCounter = 0;
+  private dryRun: { readonly client: pg.PoolClient; readonly executor: SqlExecutor } | undefined;
 
-  constructor(private readonly pool: pg.Pool) {}
-
-  private executor(): pg.Pool | pg.PoolClient {
-    return this.scope.getStore()?.client ?? this.pool;
+  constructor(private readonly pool: pg.Pool) {
+    this.poolExecutor = executorOf(pool);
   }
 
-  async all(sql: string, params: readonly SqlParam[] = []): Promise<readonly SqlRow[]> {
-    const result = await this.executor().query(numberPlaceholders(sql), [...params]);
-    return result.rows as SqlRow[];
+  private current(): SqlExecutor {
+    return this.dryRun?.executor ?? this.poolExecutor;
   }
 
-  async run(sql: string, params: readonly SqlParam[] = []): Promise<number> {
-    const result = await this.executor().query(numberPlaceholders(sql), [...params]);
-    return result.rowCount ?? 0;
+  all(sql: string, params: readonly SqlParam[] = []): Promise<readonly SqlRow[]> {
+    return this.current().all(sql, params);
+  }
+
+  run(sql: string, params: readonly SqlParam[] = []): Promise<number> {
+    return this.current().run(sql, params);
   }
 
   async exec(script: string): Promise<void> {
-    await this.executor().query(script);
+    await (this.dryRun?.client ?? this.pool).query(script);
   }
 
-  transaction<T>(work: () => Promise<T>): Promise<T> {
-    return this.scoped(work, false);
-  }
-
-  rollbackAfter<T>(work: () => Promise<T>): Promise<T> {
-    return this.scoped(work, true);
-  }
-
-  private scoped<T>(work: () => Promise<T>, alwaysRollBack: boolean): Promise<T> {
-    const current = this.scope.getStore();
-    if (current !== undefined) return this.nested(current, work, alwaysRollBack);
+  transaction<T>(work: (transaction: SqlExecutor) => Promise<T>): Promise<T> {
+    const dryRun = this.dryRun;
+    if (dryRun !== undefined) {
+      return this.savepoints.run(async () => {
+        const name = `sp_${++this.savepointCounter}`;
+        await dryRun.client.query(`SAVEPOINT ${name}`);
+        try {
+          const result = await work(dryRun.executor);
+          await dryRun.client.query(`RELEASE SAVEPOINT ${name}`);
+          return result;
+        } catch (error) {
+          await dryRun.client.query(`ROLLBACK TO SAVEPOINT ${name}`);
+          await dryRun.client.query(`RELEASE SAVEPOINT ${name}`);
+          throw error;
+        }
+      });
+    }
     return this.queue.run(async () => {
       const client = await this.pool.connect();
       try {
         await client.query('BEGIN');
         try {
-          const result = await this.scope.run({ client, depth: 1 }, work);
-          await client.query(alwaysRollBack ? 'ROLLBACK' : 'COMMIT');
+          const result = await work(executorOf(client));
+          await client.query('COMMIT');
           return result;
         } catch (error) {
           await client.query('ROLLBACK');
@@ -80,19 +99,22 @@ export class PostgresDriver implements SqlDriver {
     });
   }
 
-  private async nested<T>(current: TransactionScope, work: () => Promise<T>, alwaysRollBack: boolean): Promise<T> {
-    const name = `sp_${++this.savepointCounter}`;
-    await current.client.query(`SAVEPOINT ${name}`);
-    try {
-      const result = await this.scope.run({ client: current.client, depth: current.depth + 1 }, work);
-      if (alwaysRollBack) await current.client.query(`ROLLBACK TO SAVEPOINT ${name}`);
-      await current.client.query(`RELEASE SAVEPOINT ${name}`);
-      return result;
-    } catch (error) {
-      await current.client.query(`ROLLBACK TO SAVEPOINT ${name}`);
-      await current.client.query(`RELEASE SAVEPOINT ${name}`);
-      throw error;
-    }
+  rollbackAfter<T>(work: () => Promise<T>): Promise<T> {
+    return this.queue.run(async () => {
+      const client = await this.pool.connect();
+      try {
+        await client.query('BEGIN');
+        this.dryRun = { client, executor: executorOf(client) };
+        try {
+          return await work();
+        } finally {
+          this.dryRun = undefined;
+          await client.query('ROLLBACK');
+        }
+      } finally {
+        client.release();
+      }
+    });
   }
 
   async close(): Promise<void> {

@@ -6,20 +6,27 @@
 export type SqlParam = string | number | null;
 export type SqlRow = Readonly<Record<string, unknown>>;
 
-export interface SqlDriver {
-  readonly dialect: 'sqlite' | 'postgres';
+/** Runs queries: the database itself, or one transaction. */
+export interface SqlExecutor {
   /** Rows of a query. */
   all(sql: string, params?: readonly SqlParam[]): Promise<readonly SqlRow[]>;
   /** Runs a statement; resolves to the number of rows it changed. */
   run(sql: string, params?: readonly SqlParam[]): Promise<number>;
   /** Runs a script of statements without parameters (migrations). */
   exec(script: string): Promise<void>;
-  /**
-   * Runs `work` in a transaction, committed when it resolves and rolled back when it rejects.
-   * Inside another transaction it becomes a savepoint. Top-level transactions are serialised.
-   */
-  transaction<T>(work: () => Promise<T>): Promise<T>;
-  /** Like `transaction`, but always rolled back. */
+}
+
+/**
+ * Transactions hand their work an executor instead of tracking the caller's async context
+ * (AsyncLocalStorage costs every promise in the process). They do not nest, and are run one
+ * at a time. Inside `rollbackAfter` (a dry run) every query, and every transaction as a
+ * savepoint, runs in the dry run's transaction, so the work sees its own changes.
+ */
+export interface SqlDriver extends SqlExecutor {
+  readonly dialect: 'sqlite' | 'postgres';
+  /** Runs `work` in a transaction, committed when it resolves and rolled back when it rejects. */
+  transaction<T>(work: (transaction: SqlExecutor) => Promise<T>): Promise<T>;
+  /** Runs `work` in a transaction that is always rolled back. */
   rollbackAfter<T>(work: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }

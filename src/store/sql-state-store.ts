@@ -10,7 +10,7 @@ import type { CanonicalValue } from '../core/transforms.js';
 import type { EntityKind } from '../spec/flows.js';
 import { flows } from '../spec/flows.js';
 import { contentHash } from './content-hash.js';
-import { chunked, placeholders, type SqlDriver, type SqlParam, type SqlRow } from './sql-driver.js';
+import { chunked, placeholders, type SqlDriver, type SqlExecutor, type SqlParam, type SqlRow } from './sql-driver.js';
 import type {
   CursorRecord,
   CycleRecord,
@@ -188,11 +188,11 @@ export class SqlStateStore implements StateStore {
     cursor: string,
     at: string,
   ): Promise<IngestResult> {
-    return this.sql.transaction(async () => {
+    return this.sql.transaction(async (tx) => {
       const existing = new Map<string, SqlRow>();
       for (const ids of chunked(records.map((record) => record.ref.id))) {
-        const rows = await this.sql.all(
-          `SELECT id, hash, modified_at, entity_id FROM records WHERE system = ? AND type = ? AND id IN (${placeholders(ids.length)})`,
+        const rows = await tx.all(
+          `SELECT id, hash, modified_at, entity_id, deleted, body FROM records WHERE system = ? AND type = ? AND id IN (${placeholders(ids.length)})`,
           [system, type, ...ids],
         );
         for (const row of rows) existing.set(text(row.id), row);
@@ -206,11 +206,17 @@ export class SqlStateStore implements StateStore {
           if (isOlder(record.modifiedAt, optionalText(stored.modified_at))) continue;
         }
         changed++;
-        await this.writeRecord(record, hash, at);
+        await this.writeRecord(tx, record, hash, at);
         const entityId = stored === undefined ? null : optionalText(stored.entity_id);
-        if (entityId !== null) await this.sql.run('UPDATE entities SET dirty = 1 WHERE id = ?', [entityId]);
+        if (entityId !== null && stored !== undefined) {
+          await tx.run('UPDATE entities SET dirty = 1 WHERE id = ?', [entityId]);
+          const wasAgent = parseJson<RecordBody>(stored.body).facts?.isAgent;
+          const wasDeleted = Number(stored.deleted) === 1;
+          if (wasAgent !== record.facts?.isAgent || wasDeleted !== record.deleted)
+            await this.dirtyReferrers(tx, entityId);
+        }
       }
-      await this.sql.run(
+      await tx.run(
         'INSERT INTO cursors (system, type, cursor, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (system, type) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at',
         [system, type, cursor, at],
       );
@@ -218,24 +224,32 @@ export class SqlStateStore implements StateStore {
     });
   }
 
+  /** Entities whose values point at this one are planned again: their translations may change. */
+  private async dirtyReferrers(tx: SqlExecutor, entityId: string): Promise<void> {
+    await tx.run(
+      'UPDATE entities SET dirty = 1 WHERE dirty = 0 AND id IN (SELECT entity_id FROM entity_references WHERE referenced_id = ?)',
+      [entityId],
+    );
+  }
+
   /** Upserts a record's content (links and known values stay) and refreshes its keys. */
-  private async writeRecord(record: SourceRecord, hash: string, at: string): Promise<void> {
+  private async writeRecord(tx: SqlExecutor, record: SourceRecord, hash: string, at: string): Promise<void> {
     const { system, type, id } = record.ref;
-    await this.sql.run(
+    await tx.run(
       `INSERT INTO records (system, type, id, hash, body, modified_at, deleted, seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (system, type, id) DO UPDATE SET hash = excluded.hash, body = excluded.body,
          modified_at = excluded.modified_at, deleted = excluded.deleted, seen_at = excluded.seen_at`,
       [system, type, id, hash, bodyOf(record), record.modifiedAt, record.deleted ? 1 : 0, at],
     );
-    await this.writeKeys(record);
+    await this.writeKeys(tx, record);
   }
 
-  private async writeKeys(record: SourceRecord): Promise<void> {
+  private async writeKeys(tx: SqlExecutor, record: SourceRecord): Promise<void> {
     const { system, type, id } = record.ref;
-    await this.sql.run('DELETE FROM match_keys WHERE system = ? AND type = ? AND id = ?', [system, type, id]);
+    await tx.run('DELETE FROM match_keys WHERE system = ? AND type = ? AND id = ?', [system, type, id]);
     if (record.deleted) return;
     for (const key of [...matchKeysOf(record), ...nameKeysOf(record)]) {
-      await this.sql.run('INSERT INTO match_keys (key, system, type, id) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING', [
+      await tx.run('INSERT INTO match_keys (key, system, type, id) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING', [
         key,
         system,
         type,
@@ -244,8 +258,12 @@ export class SqlStateStore implements StateStore {
     }
   }
 
-  async getRecord(ref: RecordRef): Promise<StoredRecord | undefined> {
-    const rows = await this.sql.all(`SELECT ${recordColumns} FROM records WHERE system = ? AND type = ? AND id = ?`, [
+  getRecord(ref: RecordRef): Promise<StoredRecord | undefined> {
+    return this.readRecord(this.sql, ref);
+  }
+
+  private async readRecord(db: SqlExecutor, ref: RecordRef): Promise<StoredRecord | undefined> {
+    const rows = await db.all(`SELECT ${recordColumns} FROM records WHERE system = ? AND type = ? AND id = ?`, [
       ref.system,
       ref.type,
       ref.id,
@@ -322,29 +340,32 @@ export class SqlStateStore implements StateStore {
   // --- entities ---
 
   async applyMatches(changes: readonly MatchChange[], history: readonly HistoryEntry[], at: string): Promise<void> {
-    await this.sql.transaction(async () => {
+    await this.sql.transaction(async (tx) => {
       for (const change of changes) {
         const { system, type, id } = change.ref;
         if (change.kind === 'ambiguous') {
-          await this.sql.run(
+          await tx.run(
             'UPDATE records SET ambiguity = ? WHERE system = ? AND type = ? AND id = ? AND entity_id IS NULL',
             [change.message, system, type, id],
           );
           continue;
         }
         if (change.newEntity !== undefined) {
-          await this.sql.run(
+          await tx.run(
             'INSERT INTO entities (id, kind, created_at, dirty) VALUES (?, ?, ?, 1) ON CONFLICT (id) DO NOTHING',
             [change.entityId, change.newEntity, at],
           );
         }
-        const linked = await this.sql.run(
+        const linked = await tx.run(
           'UPDATE records SET entity_id = ?, ambiguity = NULL WHERE system = ? AND type = ? AND id = ? AND entity_id IS NULL',
           [change.entityId, system, type, id],
         );
-        if (linked > 0) await this.sql.run('UPDATE entities SET dirty = 1 WHERE id = ?', [change.entityId]);
+        if (linked > 0) {
+          await tx.run('UPDATE entities SET dirty = 1 WHERE id = ?', [change.entityId]);
+          if (change.newEntity === undefined) await this.dirtyReferrers(tx, change.entityId);
+        }
       }
-      await this.insertHistory(history);
+      await this.insertHistory(tx, history);
     });
   }
 
@@ -441,10 +462,10 @@ export class SqlStateStore implements StateStore {
   }
 
   async markWanted(entityIds: readonly string[]): Promise<number> {
-    return this.sql.transaction(async () => {
+    return this.sql.transaction(async (tx) => {
       let changed = 0;
       for (const ids of chunked([...new Set(entityIds)])) {
-        changed += await this.sql.run(
+        changed += await tx.run(
           `UPDATE entities SET wanted = 1, dirty = 1 WHERE id IN (${placeholders(ids.length)}) AND wanted = 0`,
           ids,
         );
@@ -454,17 +475,17 @@ export class SqlStateStore implements StateStore {
   }
 
   async markAllDirty(): Promise<void> {
-    await this.sql.transaction(async () => {
-      await this.sql.run('UPDATE entities SET dirty = 1 WHERE dirty = 0');
+    await this.sql.transaction(async (tx) => {
+      await tx.run('UPDATE entities SET dirty = 1 WHERE dirty = 0');
     });
   }
 
   async commitPlans(plans: readonly PlanCommit[], cycleId: string, at: string): Promise<void> {
     if (plans.length === 0) return;
-    await this.sql.transaction(async () => {
+    await this.sql.transaction(async (tx) => {
       const existing = new Map<string, { key: string; operation: string }[]>();
       for (const ids of chunked(plans.map((plan) => plan.entityId))) {
-        for (const row of await this.sql.all(
+        for (const row of await tx.all(
           `SELECT key, entity_id, operation FROM outbox WHERE entity_id IN (${placeholders(ids.length)})`,
           ids,
         )) {
@@ -475,36 +496,43 @@ export class SqlStateStore implements StateStore {
       }
       const history: HistoryEntry[] = [];
       for (const plan of plans) {
-        await this.sql.run(
-          'UPDATE entities SET base = ?, holds = ?, waits = ?, name_claim = ?, dirty = ? WHERE id = ?',
-          [
-            JSON.stringify(plan.base),
-            JSON.stringify(plan.holds),
-            JSON.stringify(plan.waits),
-            plan.nameClaim,
-            plan.keepDirty ? 1 : 0,
-            plan.entityId,
-          ],
-        );
+        await tx.run('UPDATE entities SET base = ?, holds = ?, waits = ?, name_claim = ?, dirty = ? WHERE id = ?', [
+          JSON.stringify(plan.base),
+          JSON.stringify(plan.holds),
+          JSON.stringify(plan.waits),
+          plan.nameClaim,
+          plan.keepDirty ? 1 : 0,
+          plan.entityId,
+        ]);
         for (const [member, known] of Object.entries(plan.known)) {
           const [system, type, ...idParts] = member.split(':');
-          await this.sql.run(
-            'UPDATE records SET known = ? WHERE system = ? AND type = ? AND id = ? AND entity_id = ?',
-            [JSON.stringify(known), system ?? '', type ?? '', idParts.join(':'), plan.entityId],
+          await tx.run('UPDATE records SET known = ? WHERE system = ? AND type = ? AND id = ? AND entity_id = ?', [
+            JSON.stringify(known),
+            system ?? '',
+            type ?? '',
+            idParts.join(':'),
+            plan.entityId,
+          ]);
+        }
+        await tx.run('DELETE FROM entity_references WHERE entity_id = ?', [plan.entityId]);
+        for (const referenced of plan.references) {
+          await tx.run(
+            'INSERT INTO entity_references (entity_id, referenced_id) VALUES (?, ?) ON CONFLICT DO NOTHING',
+            [plan.entityId, referenced],
           );
         }
         const planned = new Set(plan.writes.map((write) => write.key));
         for (const row of existing.get(plan.entityId) ?? []) {
           if (planned.has(row.key)) continue;
           if (row.operation === 'create' && plan.createStillNeeded) {
-            await this.sql.run("UPDATE outbox SET state = 'held' WHERE key = ?", [row.key]);
+            await tx.run("UPDATE outbox SET state = 'held' WHERE key = ?", [row.key]);
           } else {
-            await this.sql.run('DELETE FROM outbox WHERE key = ?', [row.key]);
+            await tx.run('DELETE FROM outbox WHERE key = ?', [row.key]);
           }
         }
         for (const write of plan.writes) {
           // A row replaced with the same values keeps its back-off and its verdict; new values start over.
-          await this.sql.run(
+          await tx.run(
             `INSERT INTO outbox (key, entity_id, system, type, operation, target_id, external_id, label, body, attributes,
                may_exist, attempts, next_attempt_at, last_error, state, cycle_id)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?, NULL, 'pending', ?)
@@ -535,7 +563,7 @@ export class SqlStateStore implements StateStore {
         }
         history.push(...plan.history);
       }
-      await this.insertHistory(history);
+      await this.insertHistory(tx, history);
     });
   }
 
@@ -557,9 +585,9 @@ export class SqlStateStore implements StateStore {
   }
 
   async markOutboxAttempt(keys: readonly string[], _at: string): Promise<void> {
-    await this.sql.transaction(async () => {
+    await this.sql.transaction(async (tx) => {
       for (const chunk of chunked(keys)) {
-        await this.sql.run(
+        await tx.run(
           `UPDATE outbox SET attempts = attempts + 1, may_exist = 1 WHERE key IN (${placeholders(chunk.length)})`,
           chunk,
         );
@@ -568,43 +596,43 @@ export class SqlStateStore implements StateStore {
   }
 
   async completeOutbox(results: readonly OutboxResult[], history: readonly HistoryEntry[], at: string): Promise<void> {
-    await this.sql.transaction(async () => {
+    await this.sql.transaction(async (tx) => {
       for (const result of results) {
-        const rows = await this.sql.all('SELECT * FROM outbox WHERE key = ?', [result.key]);
+        const rows = await tx.all('SELECT * FROM outbox WHERE key = ?', [result.key]);
         const row = rows[0];
         if (row === undefined) continue;
         const outbox = outboxOfRow(row);
         switch (result.status) {
           case 'superseded':
-            await this.sql.run('DELETE FROM outbox WHERE key = ?', [outbox.key]);
+            await tx.run('DELETE FROM outbox WHERE key = ?', [outbox.key]);
             break;
           case 'failed':
-            await this.sql.run(
+            await tx.run(
               `UPDATE outbox SET last_error = ?, next_attempt_at = COALESCE(?, next_attempt_at),
                  state = CASE WHEN ? = 1 THEN 'failed' ELSE 'pending' END WHERE key = ?`,
               [JSON.stringify(result.error), result.nextAttemptAt, result.nextAttemptAt === null ? 1 : 0, outbox.key],
             );
             break;
           case 'created':
-            await this.linkCreated(outbox, result.record, at);
-            await this.sql.run('DELETE FROM outbox WHERE key = ?', [outbox.key]);
+            await this.linkCreated(tx, outbox, result.record, at);
+            await tx.run('DELETE FROM outbox WHERE key = ?', [outbox.key]);
             break;
           case 'updated':
           case 'unchanged':
-            await this.applyUpdated(outbox, result.record, at);
-            await this.sql.run('DELETE FROM outbox WHERE key = ?', [outbox.key]);
+            await this.applyUpdated(tx, outbox, result.record, at);
+            await tx.run('DELETE FROM outbox WHERE key = ?', [outbox.key]);
             break;
         }
       }
-      await this.insertHistory(history);
+      await this.insertHistory(tx, history);
     });
   }
 
-  private async linkCreated(outbox: OutboxRow, record: SourceRecord, at: string): Promise<void> {
+  private async linkCreated(tx: SqlExecutor, outbox: OutboxRow, record: SourceRecord, at: string): Promise<void> {
     const { system, type, id } = record.ref;
     const hash = contentHash(record);
     // A record the feed delivered already keeps its link; a new one joins the outbox row's entity.
-    await this.sql.run(
+    await tx.run(
       `INSERT INTO records (system, type, id, hash, body, modified_at, deleted, seen_at, entity_id, known)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (system, type, id) DO UPDATE SET hash = excluded.hash, body = excluded.body,
@@ -623,20 +651,26 @@ export class SqlStateStore implements StateStore {
         JSON.stringify(outbox.attributes),
       ],
     );
-    await this.writeKeys(record);
+    await this.writeKeys(tx, record);
+    await this.dirtyReferrers(tx, outbox.entityId);
   }
 
-  private async applyUpdated(outbox: OutboxRow, returned: SourceRecord | undefined, at: string): Promise<void> {
+  private async applyUpdated(
+    tx: SqlExecutor,
+    outbox: OutboxRow,
+    returned: SourceRecord | undefined,
+    at: string,
+  ): Promise<void> {
     if (outbox.targetId === null) return;
     const ref: RecordRef = { system: outbox.system, type: outbox.type, id: outbox.targetId };
-    const stored = await this.getRecord(ref);
+    const stored = await this.readRecord(tx, ref);
     if (stored === undefined) return;
     const known = { ...stored.known, ...outbox.attributes };
     const patched = patchedRecord(stored.record, outbox.values);
     const patchedHash = contentHash(patched);
     const record = returned ?? patched;
     const hash = returned === undefined ? patchedHash : contentHash(returned);
-    await this.sql.run(
+    await tx.run(
       'UPDATE records SET hash = ?, body = ?, modified_at = ?, deleted = ?, seen_at = ?, known = ? WHERE system = ? AND type = ? AND id = ?',
       [
         hash,
@@ -650,10 +684,10 @@ export class SqlStateStore implements StateStore {
         ref.id,
       ],
     );
-    await this.writeKeys(record);
+    await this.writeKeys(tx, record);
     // The answer shows more than our write changed (someone edited meanwhile): look at it next cycle.
     if (hash !== patchedHash && stored.entityId !== null) {
-      await this.sql.run('UPDATE entities SET dirty = 1 WHERE id = ?', [stored.entityId]);
+      await tx.run('UPDATE entities SET dirty = 1 WHERE id = ?', [stored.entityId]);
     }
   }
 
@@ -672,9 +706,9 @@ export class SqlStateStore implements StateStore {
 
   // --- history, cycles, status ---
 
-  private async insertHistory(entries: readonly HistoryEntry[]): Promise<void> {
+  private async insertHistory(tx: SqlExecutor, entries: readonly HistoryEntry[]): Promise<void> {
     for (const entry of entries) {
-      await this.sql.run(
+      await tx.run(
         'INSERT INTO history (entity_id, cycle_id, at, event, attribute, member, rule, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
         [
           entry.entityId,
@@ -692,7 +726,7 @@ export class SqlStateStore implements StateStore {
 
   async appendHistory(entries: readonly HistoryEntry[]): Promise<void> {
     if (entries.length === 0) return;
-    await this.sql.transaction(() => this.insertHistory(entries));
+    await this.sql.transaction((tx) => this.insertHistory(tx, entries));
   }
 
   async historyOf(entityId: string): Promise<readonly HistoryEntry[]> {
@@ -708,17 +742,14 @@ export class SqlStateStore implements StateStore {
   }
 
   async beginCycle(id: string, at: string): Promise<void> {
-    await this.sql.transaction(async () => {
-      await this.sql.run("INSERT INTO cycles (id, started_at, status, summary) VALUES (?, ?, 'running', 'null')", [
-        id,
-        at,
-      ]);
+    await this.sql.transaction(async (tx) => {
+      await tx.run("INSERT INTO cycles (id, started_at, status, summary) VALUES (?, ?, 'running', 'null')", [id, at]);
     });
   }
 
   async finishCycle(id: string, at: string, status: CycleStatus, summary: JsonValue): Promise<void> {
-    await this.sql.transaction(async () => {
-      await this.sql.run('UPDATE cycles SET finished_at = ?, status = ?, summary = ? WHERE id = ?', [
+    await this.sql.transaction(async (tx) => {
+      await tx.run('UPDATE cycles SET finished_at = ?, status = ?, summary = ? WHERE id = ?', [
         at,
         status,
         JSON.stringify(summary),

@@ -1,24 +1,20 @@
 /**
  * better-sqlite3 behind the SqlDriver port. better-sqlite3 is synchronous; the async surface only
  * lets the store share its code with PostgreSQL. Transactions are plain BEGIN/COMMIT statements
- * (savepoints when nested) because the work inside them awaits.
+ * because the work inside them awaits; one connection, so they run one at a time.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import Database from 'better-sqlite3';
-import type { SqlDriver, SqlParam, SqlRow } from './sql-driver.js';
+import type { SqlDriver, SqlExecutor, SqlParam, SqlRow } from './sql-driver.js';
 import { TransactionQueue } from './sql-driver.js';
-
-interface TransactionScope {
-  depth: number;
-}
 
 export class SqliteDriver implements SqlDriver {
   readonly dialect = 'sqlite' as const;
   private readonly database: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
-  private readonly scope = new AsyncLocalStorage<TransactionScope>();
   private readonly queue = new TransactionQueue();
+  private readonly savepoints = new TransactionQueue();
   private savepointCounter = 0;
+  private inDryRun = false;
 
   constructor(location: string) {
     this.database = new Database(location);
@@ -50,22 +46,32 @@ export class SqliteDriver implements SqlDriver {
     this.database.exec(script);
   }
 
-  transaction<T>(work: () => Promise<T>): Promise<T> {
-    return this.scoped(work, false);
+  /** The connection is the transaction: there is only one. */
+  private executor(): SqlExecutor {
+    return this;
   }
 
-  rollbackAfter<T>(work: () => Promise<T>): Promise<T> {
-    return this.scoped(work, true);
-  }
-
-  private scoped<T>(work: () => Promise<T>, alwaysRollBack: boolean): Promise<T> {
-    const current = this.scope.getStore();
-    if (current !== undefined) return this.nested(current, work, alwaysRollBack);
+  transaction<T>(work: (transaction: SqlExecutor) => Promise<T>): Promise<T> {
+    if (this.inDryRun) {
+      return this.savepoints.run(async () => {
+        const name = `sp_${++this.savepointCounter}`;
+        this.database.exec(`SAVEPOINT ${name}`);
+        try {
+          const result = await work(this.executor());
+          this.database.exec(`RELEASE ${name}`);
+          return result;
+        } catch (error) {
+          this.database.exec(`ROLLBACK TO ${name}`);
+          this.database.exec(`RELEASE ${name}`);
+          throw error;
+        }
+      });
+    }
     return this.queue.run(async () => {
       this.database.exec('BEGIN IMMEDIATE');
       try {
-        const result = await this.scope.run({ depth: 1 }, work);
-        this.database.exec(alwaysRollBack ? 'ROLLBACK' : 'COMMIT');
+        const result = await work(this.executor());
+        this.database.exec('COMMIT');
         return result;
       } catch (error) {
         if (this.database.inTransaction) this.database.exec('ROLLBACK');
@@ -74,19 +80,17 @@ export class SqliteDriver implements SqlDriver {
     });
   }
 
-  private async nested<T>(current: TransactionScope, work: () => Promise<T>, alwaysRollBack: boolean): Promise<T> {
-    const name = `sp_${++this.savepointCounter}`;
-    this.database.exec(`SAVEPOINT ${name}`);
-    try {
-      const result = await this.scope.run({ depth: current.depth + 1 }, work);
-      if (alwaysRollBack) this.database.exec(`ROLLBACK TO ${name}`);
-      this.database.exec(`RELEASE ${name}`);
-      return result;
-    } catch (error) {
-      this.database.exec(`ROLLBACK TO ${name}`);
-      this.database.exec(`RELEASE ${name}`);
-      throw error;
-    }
+  rollbackAfter<T>(work: () => Promise<T>): Promise<T> {
+    return this.queue.run(async () => {
+      this.database.exec('BEGIN IMMEDIATE');
+      this.inDryRun = true;
+      try {
+        return await work();
+      } finally {
+        this.inDryRun = false;
+        if (this.database.inTransaction) this.database.exec('ROLLBACK');
+      }
+    });
   }
 
   async close(): Promise<void> {

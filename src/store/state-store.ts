@@ -133,6 +133,11 @@ export interface PlanCommit {
   readonly nameClaim: string | null;
   /** Keep the entity in the next cycle's plan (it waits for something). */
   readonly keepDirty: boolean;
+  /**
+   * The entities its values point at. When one of them gains or loses a member, or a member's
+   * agent flag changes, this entity becomes dirty again (its translations may change).
+   */
+  readonly references: readonly string[];
   /** Outbox rows that replace the entity's current rows. */
   readonly writes: readonly OutboxInsert[];
   /** False when the entity has its Zendesk record: any create row of it is dropped instead of held. */
@@ -201,7 +206,7 @@ export interface StateStore {
   /**
    * Stores one page of a feed and its cursor in one transaction. Records whose hash is unchanged
    * are skipped (feeds overlap and repeat); a changed record of a linked entity marks the entity
-   * dirty. A record older than the stored one (both with modification times) is ignored.
+   * dirty, and when its agent flag or deleted flag changed, the entities referencing it too. A record older than the stored one (both with modification times) is ignored.
    * Idempotent: ingesting the same page again changes nothing but the cursor's time.
    */
   ingestPage(
@@ -230,8 +235,8 @@ export interface StateStore {
 
   /**
    * Stores match decisions in one transaction: creates new entities (dirty), links records
-   * (dirtying their entity), records ambiguities, appends history. Linking an already linked
-   * record is ignored (links are kept).
+   * (dirtying their entity and the entities that reference it), records ambiguities, appends
+   * history. Linking an already linked record is ignored (links are kept).
    */
   applyMatches(changes: readonly MatchChange[], history: readonly HistoryEntry[], at: string): Promise<void>;
 

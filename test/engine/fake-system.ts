@@ -31,6 +31,8 @@ export class CrashError extends Error {
 
 export class FakeSystem implements Connector {
   private readonly tables = new Map<RecordType, Map<string, Stored>>();
+  /** When each record last entered the feed (our clock), for the feed lag. */
+  private readonly changedAt = new WeakMap<Stored, number>();
   private seq = 0;
   private nextId = 1000;
   /** Write calls made (one per `write` invocation). */
@@ -60,6 +62,12 @@ export class FakeSystem implements Connector {
     return table;
   }
 
+  private bumped(stored: Stored): Stored {
+    stored.seq = ++this.seq;
+    this.changedAt.set(stored, this.clock().getTime());
+    return stored;
+  }
+
   // --- what people do in the system ---
 
   /** Adds a record as a person would; returns its id. */
@@ -82,7 +90,7 @@ export class FakeSystem implements Connector {
       deleted: false,
       ...(options.facts === undefined ? {} : { facts: options.facts }),
     };
-    this.table(type).set(id, { record, seq: ++this.seq });
+    this.table(type).set(id, this.bumped({ record, seq: 0 }));
     return id;
   }
 
@@ -91,7 +99,7 @@ export class FakeSystem implements Connector {
     const stored = this.table(type).get(id);
     if (stored === undefined) throw new Error(`no ${type} ${id}`);
     stored.record = this.applied(stored.record, values, facts);
-    stored.seq = ++this.seq;
+    this.bumped(stored);
   }
 
   /** Changes values without the change feed noticing (what sweeps are for). */
@@ -105,7 +113,7 @@ export class FakeSystem implements Connector {
     const stored = this.table(type).get(id);
     if (stored === undefined) throw new Error(`no ${type} ${id}`);
     stored.record = { ...stored.record, deleted: true, modifiedAt: this.clock().toISOString() };
-    stored.seq = ++this.seq;
+    this.bumped(stored);
   }
 
   get(type: RecordType, id: string): SourceRecord | undefined {
@@ -140,9 +148,18 @@ export class FakeSystem implements Connector {
 
   async verify(): Promise<void> {}
 
+  /**
+   * Seconds during which a change stays out of the feed (Zendesk's incremental exports leave out
+   * the last minute). The feed stops at the first such change so the cursor never passes it.
+   */
+  feedLagSeconds = 0;
+
   async *readChanges(type: RecordType, cursor: string | null, options?: ReadOptions): AsyncIterable<ChangePage> {
     const since = cursor === null ? 0 : Number(cursor);
-    const changed = [...this.table(type).values()].filter((stored) => stored.seq > since).sort((a, b) => a.seq - b.seq);
+    const horizon = this.clock().getTime() - this.feedLagSeconds * 1000;
+    const ordered = [...this.table(type).values()].filter((stored) => stored.seq > since).sort((a, b) => a.seq - b.seq);
+    const tooRecent = ordered.findIndex((stored) => (this.changedAt.get(stored) ?? 0) > horizon);
+    const changed = tooRecent === -1 ? ordered : ordered.slice(0, tooRecent);
     for (let start = 0; start < changed.length; start += this.pageSize) {
       if (options?.signal?.aborted === true) throw Object.assign(new Error('aborted'), { name: 'AbortError' });
       const page = changed.slice(start, start + this.pageSize);
@@ -211,7 +228,7 @@ export class FakeSystem implements Connector {
           ...(type === 'user' ? { isAgent: false } : {}),
         },
       };
-      table.set(id, { record, seq: ++this.seq });
+      table.set(id, this.bumped({ record, seq: 0 }));
       return this.outcome(operation.key, 'created', record);
     }
     const stored = table.get(operation.id);
@@ -225,7 +242,7 @@ export class FakeSystem implements Connector {
     const unchanged = Object.entries(operation.values).every(([path, value]) => stored.record.values[path] === value);
     if (unchanged) return this.outcome(operation.key, 'unchanged', stored.record);
     stored.record = this.applied(stored.record, operation.values);
-    stored.seq = ++this.seq;
+    this.bumped(stored);
     return this.outcome(operation.key, 'updated', stored.record);
   }
 

@@ -482,6 +482,30 @@ describe('properties one side cannot take', () => {
     expect(ticketOps.every((entry) => entry.operation.values.assignee_id === undefined)).toBe(true);
   });
 
+  it('writes the held assignee once the Person’s Zendesk user becomes an agent', async () => {
+    const h = await open();
+    const personId = h.superoffice.add('person', {
+      'Contact.ContactId': null,
+      'Emails.Value': 'later@example.com',
+      'PrivatePhones.Value': null,
+    });
+    const userId = h.zendesk.add(
+      'user',
+      { email: 'later@example.com', phone: null, organization_id: null },
+      { facts: { isAgent: false } },
+    );
+    h.superoffice.add(
+      'ticket',
+      { 'OwnedBy.AssociateId': null, 'Person.PersonId': personId, TimeToReply: null, Title: 'T' },
+      { facts: { createdAt: created } },
+    );
+    await h.cycle();
+    expect(only(h.zendesk.all('ticket')).values.assignee_id).toBeNull();
+    h.zendesk.edit('user', userId, {}, { isAgent: true });
+    await h.cycle();
+    expect(only(h.zendesk.all('ticket')).values.assignee_id).toBe(userId);
+  });
+
   it('writes the assignee when the Person’s Zendesk user is an agent', async () => {
     const h = await open();
     const personId = h.superoffice.add('person', {
