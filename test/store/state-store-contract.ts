@@ -1,0 +1,532 @@
+/**
+ * The StateStore contract, run against every implementation (SQLite and PostgreSQL): the
+ * behaviour src/store/state-store.ts promises, method by method.
+ */
+import { describe, expect, it } from 'vitest';
+import type { BaseValue } from '../../src/core/entity.js';
+import type { SourceRecord } from '../../src/core/model.js';
+import type { OutboxInsert, PlanCommit, StateStore } from '../../src/store/state-store.js';
+import { outboxKeyOfCreate, outboxKeyOfUpdate } from '../../src/store/state-store.js';
+import { openHarness } from '../engine/harness.js';
+
+export interface StoreFactory {
+  /** A fresh, migrated, empty store. */
+  open(): Promise<StateStore>;
+  /** The same database opened again (migrations must be idempotent). */
+  reopen?(): Promise<StateStore>;
+}
+
+const at = '2024-03-26T08:00:00.000Z';
+
+function contact(id: string, name: string, modifiedAt: string | null = at): SourceRecord {
+  return { ref: { system: 'superoffice', type: 'contact', id }, values: { Name: name }, modifiedAt, deleted: false };
+}
+
+function person(id: string, emails: string[], deleted = false): SourceRecord {
+  return {
+    ref: { system: 'superoffice', type: 'person', id },
+    values: { 'Contact.ContactId': null, 'Emails.Value': emails[0] ?? null, 'PrivatePhones.Value': null },
+    alternates: { 'Emails.Value': emails },
+    modifiedAt: at,
+    deleted,
+  };
+}
+
+function base(value: string | null): BaseValue {
+  return { value, source: 'superoffice:contact:1', rule: 'first-value', cycleId: 'c1', changedAt: at };
+}
+
+function plan(entityId: string, writes: OutboxInsert[], extra: Partial<PlanCommit> = {}): PlanCommit {
+  return {
+    entityId,
+    base: { name: base('Acme') },
+    known: {},
+    holds: {},
+    waits: [],
+    nameClaim: null,
+    keepDirty: false,
+    references: [],
+    writes,
+    createStillNeeded: true,
+    history: [],
+    ...extra,
+  };
+}
+
+function createRow(entityId: string, name: string): OutboxInsert {
+  return {
+    key: outboxKeyOfCreate('organization', entityId),
+    entityId,
+    system: 'zendesk',
+    type: 'organization',
+    operation: 'create',
+    targetId: null,
+    externalId: 'superoffice:contact:1',
+    label: name,
+    values: { name },
+    attributes: { name },
+  };
+}
+
+function updateRow(entityId: string, id: string, name: string): OutboxInsert {
+  const ref = { system: 'superoffice' as const, type: 'contact' as const, id };
+  return {
+    key: outboxKeyOfUpdate(ref),
+    entityId,
+    system: 'superoffice',
+    type: 'contact',
+    operation: 'update',
+    targetId: id,
+    externalId: null,
+    label: null,
+    values: { Name: name },
+    attributes: { name },
+  };
+}
+
+async function linkedContact(store: StateStore, entityId = 'E1'): Promise<void> {
+  await store.ingestPage('superoffice', 'contact', [contact('1', 'Acme')], 'c1', at);
+  await store.applyMatches(
+    [{ kind: 'link', ref: { system: 'superoffice', type: 'contact', id: '1' }, entityId, newEntity: 'organization' }],
+    [],
+    at,
+  );
+}
+
+export function stateStoreContract(name: string, factory: StoreFactory): void {
+  const withStore = async (test: (store: StateStore) => Promise<void>) => {
+    const store = await factory.open();
+    try {
+      await test(store);
+    } finally {
+      await store.close();
+    }
+  };
+
+  describe(`${name} state store contract`, () => {
+    it('applies its migrations once: opening a migrated database again changes nothing', async () => {
+      const store = await factory.open();
+      await store.ingestPage('superoffice', 'contact', [contact('1', 'Acme')], 'c1', at);
+      await store.close();
+      if (factory.reopen === undefined) return;
+      const again = await factory.reopen();
+      try {
+        expect(await again.getCursor('superoffice', 'contact')).toBe('c1');
+      } finally {
+        await again.close();
+      }
+    });
+
+    it('stores a page with its cursor and skips records whose content did not change', () =>
+      withStore(async (store) => {
+        expect(await store.getCursor('superoffice', 'contact')).toBeNull();
+        const first = await store.ingestPage(
+          'superoffice',
+          'contact',
+          [contact('1', 'Acme'), contact('2', 'Globex')],
+          'c1',
+          at,
+        );
+        expect(first).toEqual({ received: 2, changed: 2 });
+        const again = await store.ingestPage(
+          'superoffice',
+          'contact',
+          [contact('1', 'Acme', '2024-03-27T00:00:00Z')],
+          'c2',
+          at,
+        );
+        expect(again).toEqual({ received: 1, changed: 0 });
+        expect(await store.getCursor('superoffice', 'contact')).toBe('c2');
+        expect((await store.listCursors()).map((cursor) => cursor.cursor)).toEqual(['c2']);
+      }));
+
+    it('ignores a copy of a record older than the one it holds', () =>
+      withStore(async (store) => {
+        await store.ingestPage('superoffice', 'contact', [contact('1', 'New', '2024-03-26T10:00:00Z')], 'c1', at);
+        const stale = await store.ingestPage(
+          'superoffice',
+          'contact',
+          [contact('1', 'Old', '2024-03-26T09:00:00Z')],
+          'c2',
+          at,
+        );
+        expect(stale.changed).toBe(0);
+        expect((await store.getRecord({ system: 'superoffice', type: 'contact', id: '1' }))?.record.values.Name).toBe(
+          'New',
+        );
+      }));
+
+    it('keeps null, empty and absent values apart', () =>
+      withStore(async (store) => {
+        const record: SourceRecord = {
+          ref: { system: 'zendesk', type: 'user', id: '9' },
+          values: { email: '', phone: null },
+          modifiedAt: null,
+          deleted: false,
+          facts: { isAgent: false, externalId: null },
+        };
+        await store.ingestPage('zendesk', 'user', [record], 'c1', at);
+        const stored = await store.getRecord(record.ref);
+        expect(stored?.record).toEqual(record);
+        expect('organization_id' in (stored?.record.values ?? {})).toBe(false);
+      }));
+
+    it('returns undefined or leaves out what it does not know', () =>
+      withStore(async (store) => {
+        expect(await store.getRecord({ system: 'zendesk', type: 'user', id: 'nope' })).toBeUndefined();
+        expect((await store.entityIdsOf([{ system: 'zendesk', type: 'user', id: 'nope' }])).size).toBe(0);
+        expect(await store.loadEntities(['nope'])).toEqual([]);
+        expect((await store.membersOf(['nope'])).size).toBe(0);
+        await store.completeOutbox([{ key: 'nope', status: 'superseded' }], [], at);
+      }));
+
+    it('lists unlinked live records in order, page by page, and finds them by merge key', () =>
+      withStore(async (store) => {
+        await store.ingestPage(
+          'superoffice',
+          'person',
+          [person('2', ['b@x.test']), person('1', ['a@x.test', 'B@x.test']), person('3', ['c@x.test'], true)],
+          'c',
+          at,
+        );
+        const first = await store.listUnlinked(null, 1);
+        expect(first.map((stored) => stored.record.ref.id)).toEqual(['1']);
+        const rest = await store.listUnlinked(first[0]?.record.ref ?? null, 10);
+        expect(rest.map((stored) => stored.record.ref.id)).toEqual(['2']);
+        const found = await store.findByMatchKeys(['person|b@x.test', 'person|c@x.test']);
+        expect(found.map((candidate) => candidate.ref.id)).toEqual(['1', '2']);
+      }));
+
+    it('links records to new and existing entities, keeps links, and records ambiguities', () =>
+      withStore(async (store) => {
+        await store.ingestPage(
+          'superoffice',
+          'person',
+          [person('1', ['a@x.test']), person('2', ['a@x.test'])],
+          'c',
+          at,
+        );
+        await store.applyMatches(
+          [
+            {
+              kind: 'link',
+              ref: { system: 'superoffice', type: 'person', id: '1' },
+              entityId: 'P1',
+              newEntity: 'person',
+            },
+            { kind: 'ambiguous', ref: { system: 'superoffice', type: 'person', id: '2' }, message: 'shares an e-mail' },
+          ],
+          [
+            {
+              entityId: 'P1',
+              cycleId: 'c1',
+              at,
+              event: 'linked',
+              attribute: null,
+              member: 'superoffice:person:1',
+              rule: 'new-entity',
+              detail: {},
+            },
+          ],
+          at,
+        );
+        await store.applyMatches(
+          [{ kind: 'link', ref: { system: 'superoffice', type: 'person', id: '1' }, entityId: 'OTHER' }],
+          [],
+          at,
+        );
+        const ids = await store.entityIdsOf([{ system: 'superoffice', type: 'person', id: '1' }]);
+        expect(ids.get('superoffice:person:1')).toBe('P1');
+        expect(await store.listDirtyEntities('person', null, 10)).toEqual(['P1']);
+        const ambiguous = await store.ambiguitiesOf([{ system: 'superoffice', type: 'person', id: '2' }]);
+        expect(ambiguous.get('superoffice:person:2')).toBe('shares an e-mail');
+        expect((await store.listAmbiguities(10)).map((stored) => stored.record.ref.id)).toEqual(['2']);
+        expect((await store.historyOf('P1')).map((entry) => entry.event)).toEqual(['linked']);
+        const [entity] = await store.loadEntities(['P1']);
+        expect(entity?.members.map((member) => member.record.ref.id)).toEqual(['1']);
+      }));
+
+    it('stores a plan atomically: base, known values, outbox rows and the dirty flag', () =>
+      withStore(async (store) => {
+        await linkedContact(store);
+        await store.commitPlans(
+          [
+            plan('E1', [createRow('E1', 'Acme')], {
+              known: { 'superoffice:contact:1': { name: 'Acme' } },
+              nameClaim: 'acme',
+            }),
+          ],
+          'c1',
+          at,
+        );
+        const [entity] = await store.loadEntities(['E1']);
+        expect(entity?.base.name?.value).toBe('Acme');
+        expect(entity?.members[0]?.known).toEqual({ name: 'Acme' });
+        expect(await store.listDirtyEntities('organization', null, 10)).toEqual([]);
+        expect((await store.findNameHolders(['acme'])).get('acme')).toBe('E1');
+        const due = await store.listDueOutbox('zendesk', 'organization', at, null, 10);
+        expect(due).toEqual([
+          expect.objectContaining({
+            key: 'create:zendesk:organization:E1',
+            mayExist: false,
+            attempts: 0,
+            state: 'pending',
+          }),
+        ]);
+      }));
+
+    it('replaces an entity’s update rows on a new plan and keeps a create’s idempotency state', () =>
+      withStore(async (store) => {
+        await linkedContact(store);
+        await store.commitPlans([plan('E1', [createRow('E1', 'Acme'), updateRow('E1', '1', 'Acme')])], 'c1', at);
+        await store.markOutboxAttempt(['create:zendesk:organization:E1'], at);
+        await store.commitPlans(
+          [plan('E1', [{ ...createRow('E1', 'Acme 2'), externalId: 'superoffice:contact:other' }])],
+          'c2',
+          at,
+        );
+        const rows = await store.outboxOf('E1');
+        expect(rows.map((row) => row.key)).toEqual(['create:zendesk:organization:E1']);
+        expect(rows[0]).toMatchObject({
+          mayExist: true,
+          attempts: 1,
+          externalId: 'superoffice:contact:1',
+          values: { name: 'Acme 2' },
+        });
+        await store.commitPlans([plan('E1', [])], 'c3', at);
+        expect((await store.outboxOf('E1'))[0]?.state).toBe('held');
+        expect(await store.listDueOutbox('zendesk', 'organization', at, null, 10)).toEqual([]);
+        await store.commitPlans([plan('E1', [], { createStillNeeded: false })], 'c4', at);
+        expect(await store.outboxOf('E1')).toEqual([]);
+      }));
+
+    it('links a created record, merges written values into an updated one, and keeps failures with their error', () =>
+      withStore(async (store) => {
+        await linkedContact(store);
+        await store.commitPlans([plan('E1', [createRow('E1', 'Acme'), updateRow('E1', '1', 'ACME')])], 'c1', at);
+        const created: SourceRecord = {
+          ref: { system: 'zendesk', type: 'organization', id: '77' },
+          values: { name: 'Acme' },
+          modifiedAt: at,
+          deleted: false,
+          facts: { externalId: 'superoffice:contact:1' },
+        };
+        await store.completeOutbox(
+          [
+            { key: 'create:zendesk:organization:E1', status: 'created', record: created },
+            { key: 'update:superoffice:contact:1', status: 'updated' },
+          ],
+          [],
+          at,
+        );
+        const members = (await store.membersOf(['E1'])).get('E1') ?? [];
+        expect(members.map((member) => `${member.ref.system}:${member.ref.id}`)).toEqual([
+          'superoffice:1',
+          'zendesk:77',
+        ]);
+        const zendesk = await store.getRecord(created.ref);
+        expect(zendesk?.known).toEqual({ name: 'Acme' });
+        const patched = await store.getRecord({ system: 'superoffice', type: 'contact', id: '1' });
+        expect(patched?.record.values.Name).toBe('ACME');
+        expect(patched?.known).toEqual({ name: 'ACME' });
+        expect(await store.outboxOf('E1')).toEqual([]);
+
+        await store.commitPlans([plan('E1', [updateRow('E1', '1', 'Retry')])], 'c2', at);
+        await store.completeOutbox(
+          [
+            {
+              key: 'update:superoffice:contact:1',
+              status: 'failed',
+              error: { code: 'transient', message: 'busy' },
+              nextAttemptAt: '2024-03-26T09:00:00.000Z',
+            },
+          ],
+          [],
+          at,
+        );
+        expect(await store.listDueOutbox('superoffice', 'contact', at, null, 10)).toEqual([]);
+        expect(await store.listDueOutbox('superoffice', 'contact', '2024-03-26T09:00:00.000Z', null, 10)).toHaveLength(
+          1,
+        );
+        await store.completeOutbox(
+          [
+            {
+              key: 'update:superoffice:contact:1',
+              status: 'failed',
+              error: { code: 'validation', message: 'bad', fields: { Name: ['invalid'] } },
+              nextAttemptAt: null,
+            },
+          ],
+          [],
+          at,
+        );
+        expect(await store.listFailedOutbox(10)).toEqual([
+          expect.objectContaining({
+            state: 'failed',
+            lastError: { code: 'validation', message: 'bad', fields: { Name: ['invalid'] } },
+          }),
+        ]);
+        expect(await store.listDueOutbox('superoffice', 'contact', '2099-01-01T00:00:00.000Z', null, 10)).toEqual([]);
+      }));
+
+    it('marks the entities that reference a changed entity dirty', () =>
+      withStore(async (store) => {
+        await linkedContact(store, 'ORG');
+        await store.ingestPage('superoffice', 'person', [person('5', ['p@x.test'])], 'c', at);
+        await store.applyMatches(
+          [
+            {
+              kind: 'link',
+              ref: { system: 'superoffice', type: 'person', id: '5' },
+              entityId: 'P',
+              newEntity: 'person',
+            },
+          ],
+          [],
+          at,
+        );
+        await store.commitPlans([plan('ORG', []), plan('P', [], { references: ['ORG'] })], 'c1', at);
+        expect(await store.listDirtyEntities('person', null, 10)).toEqual([]);
+        await store.ingestPage(
+          'zendesk',
+          'organization',
+          [
+            {
+              ref: { system: 'zendesk', type: 'organization', id: '8' },
+              values: { name: 'Acme' },
+              modifiedAt: at,
+              deleted: false,
+            },
+          ],
+          'z',
+          at,
+        );
+        await store.applyMatches(
+          [{ kind: 'link', ref: { system: 'zendesk', type: 'organization', id: '8' }, entityId: 'ORG' }],
+          [],
+          at,
+        );
+        expect(await store.listDirtyEntities('person', null, 10)).toEqual(['P']);
+      }));
+
+    it('marks persons wanted once, and every entity dirty for a sweep', () =>
+      withStore(async (store) => {
+        await store.ingestPage('superoffice', 'person', [person('5', ['p@x.test'])], 'c', at);
+        await store.applyMatches(
+          [
+            {
+              kind: 'link',
+              ref: { system: 'superoffice', type: 'person', id: '5' },
+              entityId: 'P',
+              newEntity: 'person',
+            },
+          ],
+          [],
+          at,
+        );
+        await store.commitPlans([plan('P', [])], 'c1', at);
+        expect(await store.markWanted(['P', 'unknown'])).toBe(1);
+        expect(await store.markWanted(['P'])).toBe(0);
+        expect((await store.loadEntities(['P']))[0]?.wanted).toBe(true);
+        await store.commitPlans([plan('P', [])], 'c2', at);
+        await store.markAllDirty();
+        expect(await store.listDirtyEntities('person', null, 10)).toEqual(['P']);
+      }));
+
+    it('rolls a dry run back entirely, also what transactions inside it committed', () =>
+      withStore(async (store) => {
+        const seen = await store.dryRun(async () => {
+          await store.ingestPage('superoffice', 'contact', [contact('1', 'Acme')], 'c1', at);
+          await store.beginCycle('dry', at);
+          return store.getCursor('superoffice', 'contact');
+        });
+        expect(seen).toBe('c1');
+        expect(await store.getCursor('superoffice', 'contact')).toBeNull();
+        expect(await store.listCycles(5)).toEqual([]);
+      }));
+
+    it('keeps cycles newest first, history oldest first, and counts per flow', () =>
+      withStore(async (store) => {
+        await store.beginCycle('c1', '2024-03-26T08:00:00.000Z');
+        await store.finishCycle('c1', '2024-03-26T08:00:05.000Z', 'completed', { writes: 1 });
+        await store.beginCycle('c2', '2024-03-26T08:01:00.000Z');
+        expect((await store.listCycles(5)).map((cycle) => [cycle.id, cycle.status])).toEqual([
+          ['c2', 'running'],
+          ['c1', 'completed'],
+        ]);
+        await linkedContact(store);
+        await store.appendHistory([
+          {
+            entityId: 'E1',
+            cycleId: 'c1',
+            at,
+            event: 'conflict',
+            attribute: 'name',
+            member: 'superoffice:contact:1',
+            rule: 'latest-wins',
+            detail: { candidates: [] },
+          },
+          {
+            entityId: 'E1',
+            cycleId: 'c1',
+            at,
+            event: 'decided',
+            attribute: 'name',
+            member: 'superoffice:contact:1',
+            rule: 'single-edit',
+            detail: {},
+          },
+        ]);
+        expect((await store.historyOf('E1')).map((entry) => entry.event)).toEqual(['conflict', 'decided']);
+        expect(await store.listConflicts(5)).toHaveLength(1);
+        await store.commitPlans(
+          [plan('E1', [], { waits: ['waits for X'], holds: { 'zendesk:organization|name': 'duplicate' } })],
+          'c2',
+          at,
+        );
+        const counts = await store.flowCounts();
+        expect(counts.find((count) => count.type === 'contact')).toMatchObject({
+          records: 1,
+          linked: 0,
+          waiting: 1,
+          conflicted: 1,
+        });
+        expect(await store.listAttention(5)).toEqual([
+          {
+            entityId: 'E1',
+            kind: 'organization',
+            waits: ['waits for X'],
+            holds: { 'zendesk:organization|name': 'duplicate' },
+          },
+        ]);
+      }));
+
+    it('runs an engine cycle end to end: creates in dependency order, converges, and plans without writing', async () => {
+      const store = await factory.open();
+      const harness = await openHarness({ store });
+      try {
+        const contactId = harness.superoffice.add('contact', { Name: 'Acme' });
+        const userId = harness.superoffice.add('user', { personEmail: 'u@acme.test', contactId }, { modifiedAt: null });
+        harness.superoffice.add(
+          'ticket',
+          { 'OwnedBy.AssociateId': userId, 'Person.PersonId': null, TimeToReply: '30', Title: 'Hello' },
+          { facts: { createdAt: at } },
+        );
+        const plan = await harness.engine.plan();
+        expect(plan.creates.map((create) => create.target)).toEqual([
+          'zendesk:organization',
+          'zendesk:user',
+          'zendesk:ticket',
+        ]);
+        expect(harness.zendesk.writeCalls).toBe(0);
+        const report = await harness.cycle();
+        expect(report.writes.created).toBe(3);
+        expect(harness.zendesk.all('ticket')[0]?.values.due_at).toBe('2024-03-26T08:30:00Z');
+        const quiet = await harness.cycle();
+        expect(quiet.writes.calls).toBe(0);
+      } finally {
+        await harness.close();
+      }
+    });
+  });
+}
