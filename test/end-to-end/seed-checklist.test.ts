@@ -73,6 +73,13 @@ function zendeskTicket(id: number) {
   return ticket;
 }
 
+async function entityIdOf(type: 'contact' | 'user' | 'person' | 'ticket', id: number): Promise<string> {
+  const entities = await h.store.entityIdsOf([{ system: 'superoffice', type, id: String(id) }]);
+  const entityId = [...entities.values()][0];
+  if (entityId === undefined) throw new Error(`SuperOffice ${type} ${id} is in no global entity`);
+  return entityId;
+}
+
 function superofficePerson(id: number) {
   const person = h.superoffice.data.persons.get(id);
   if (person === undefined) throw new Error(`no SuperOffice person ${id}`);
@@ -318,5 +325,269 @@ describe('SuperOffice Person to Zendesk Users', () => {
     await h.sync();
 
     expect(superofficePerson(kari.personId).contactId).toBe(fjord.contactId);
+  });
+});
+
+describe('SuperOffice Ticket to Zendesk Tickets', () => {
+  it('synchronises every SuperOffice ticket with a Zendesk ticket whose subject is the Title', async () => {
+    const { associate } = userWith({ email: 'ola@acme.example', login: 'ola' });
+    const printer = h.superoffice.data.createTicket({ title: 'Printer on fire', ownedBy: associate.associateId });
+    const invoice = h.superoffice.data.createTicket({ title: 'Invoice 1042 is wrong', ownedBy: associate.associateId });
+    const report = await h.sync();
+
+    expect(report.failures).toEqual([]);
+    expect(zendeskTicket(await zendeskId('ticket', printer.ticketId)).subject).toBe('Printer on fire');
+    expect(zendeskTicket(await zendeskId('ticket', invoice.ticketId)).subject).toBe('Invoice 1042 is wrong');
+  });
+
+  it('synchronises a ticket that has no owner', async () => {
+    const orphan = h.superoffice.data.createTicket({ title: 'Nobody owns me' });
+    const report = await h.sync();
+
+    expect(report.failures).toEqual([]);
+    expect(zendeskTicket(await zendeskId('ticket', orphan.ticketId)).subject).toBe('Nobody owns me');
+  });
+
+  it('carries a Title edited in SuperOffice over to the Zendesk subject', async () => {
+    const ticket = h.superoffice.data.createTicket({ title: 'Printer on fire' });
+    await h.sync();
+    nextSecond();
+    h.superoffice.data.editTicket(ticket.ticketId, { title: 'Printer on fire, second floor' });
+    await h.sync();
+
+    expect(zendeskTicket(await zendeskId('ticket', ticket.ticketId)).subject).toBe('Printer on fire, second floor');
+  });
+
+  it('carries a subject edited in Zendesk over to the SuperOffice Title', async () => {
+    const ticket = h.superoffice.data.createTicket({ title: 'Printer on fire' });
+    await h.sync();
+    const ticketId = await zendeskId('ticket', ticket.ticketId);
+    nextSecond();
+    h.zendesk.data.editTicket(ticketId, { subject: 'Printer fire put out' });
+    await h.sync();
+
+    expect(h.superoffice.data.tickets.get(ticket.ticketId)?.title).toBe('Printer fire put out');
+  });
+
+  it('sets the requester to the Zendesk user linked to the SuperOffice user who owns the ticket', async () => {
+    const { associate } = userWith({ email: 'ola@acme.example', login: 'ola' });
+    const ticket = h.superoffice.data.createTicket({ title: 'Printer on fire', ownedBy: associate.associateId });
+    await h.sync();
+
+    const ola = await zendeskId('user', associate.associateId);
+    expect(zendeskTicket(await zendeskId('ticket', ticket.ticketId)).requester_id).toBe(ola);
+  });
+
+  it('changes the owner in SuperOffice when the Zendesk requester changes to a user linked to a SuperOffice user', async () => {
+    const ola = userWith({ email: 'ola@acme.example', login: 'ola' });
+    const per = userWith({ email: 'per@acme.example', login: 'per' });
+    const ticket = h.superoffice.data.createTicket({ title: 'Printer on fire', ownedBy: ola.associate.associateId });
+    await h.sync();
+    const ticketId = await zendeskId('ticket', ticket.ticketId);
+
+    nextSecond();
+    h.zendesk.data.editTicket(ticketId, { requester_id: await zendeskId('user', per.associate.associateId) });
+    await h.sync();
+
+    expect(h.superoffice.data.tickets.get(ticket.ticketId)?.ownedBy).toBe(per.associate.associateId);
+  });
+
+  it('changes the requester in Zendesk when the SuperOffice owner changes', async () => {
+    const ola = userWith({ email: 'ola@acme.example', login: 'ola' });
+    const per = userWith({ email: 'per@acme.example', login: 'per' });
+    const ticket = h.superoffice.data.createTicket({ title: 'Printer on fire', ownedBy: ola.associate.associateId });
+    await h.sync();
+
+    nextSecond();
+    h.superoffice.data.editTicket(ticket.ticketId, { ownedBy: per.associate.associateId });
+    await h.sync();
+
+    const perUser = await zendeskId('user', per.associate.associateId);
+    expect(zendeskTicket(await zendeskId('ticket', ticket.ticketId)).requester_id).toBe(perUser);
+  });
+
+  it('assigns the Zendesk ticket to the Person’s Zendesk user when that user is an agent', async () => {
+    const agent = h.zendesk.data.createUser({ name: 'Siri Support', email: 'siri@acme.example', role: 'agent' });
+    const siri = personWith({ emails: ['siri@acme.example'] });
+    const ticket = h.superoffice.data.createTicket({ title: 'Printer on fire', personId: siri.personId });
+    await h.sync();
+
+    expect(zendeskTicket(await zendeskId('ticket', ticket.ticketId)).assignee_id).toBe(agent.id);
+  });
+
+  it('leaves the Zendesk ticket without assignee, with no failing call, and records why, when the Person’s user is not an agent', async () => {
+    const kari = personWith({ emails: ['kari@fjord.example'] });
+    const ticket = h.superoffice.data.createTicket({ title: 'Printer on fire', personId: kari.personId });
+    const report = await h.sync();
+
+    const ticketId = await zendeskId('ticket', ticket.ticketId);
+    expect(zendeskTicket(ticketId).assignee_id).toBeNull();
+    expect(report.failures).toEqual([]);
+    expect(report.writes.failed).toBe(0);
+    expect(report.holds.map((hold) => hold.reason)).toContain('agent-only');
+    const history = await h.store.historyOf(await entityIdOf('ticket', ticket.ticketId));
+    expect(history.some((entry) => entry.event === 'held' && entry.attribute === 'assignee')).toBe(true);
+  });
+
+  it('sets due_at to the ticket’s creation plus TimeToReply minutes, in UTC to the second', async () => {
+    const ticket = h.superoffice.data.createTicket({ title: 'Printer on fire' });
+    h.clock.advance(95 * 60_000 + 20_000);
+    h.superoffice.data.replyToTicket(ticket.ticketId);
+    expect(h.superoffice.data.timeToReply(ticket)).toBe(95);
+    await h.sync();
+
+    const dueAt = zendeskTicket(await zendeskId('ticket', ticket.ticketId)).due_at;
+    expect(dueAt).toBe(ticket.createdAt + 95 * 60_000);
+  });
+
+  it('keeps a due_at edited in Zendesk there and does not write it back to SuperOffice', async () => {
+    const ticket = h.superoffice.data.createTicket({ title: 'Printer on fire' });
+    h.clock.advance(30 * 60_000);
+    h.superoffice.data.replyToTicket(ticket.ticketId);
+    await h.sync();
+    const ticketId = await zendeskId('ticket', ticket.ticketId);
+    expect(zendeskTicket(ticketId).due_at).toBe(ticket.createdAt + 30 * 60_000);
+
+    nextSecond();
+    h.zendesk.data.editTicket(ticketId, { due_at: '2031-01-15T12:00:00Z' });
+    h.superoffice.calls.reset();
+    await h.sync();
+    // A later SuperOffice edit of the same ticket does not send the computed due date again.
+    nextSecond();
+    h.superoffice.data.editTicket(ticket.ticketId, { title: 'Printer on fire, again' });
+    await h.sync();
+
+    expect(zendeskTicket(ticketId).subject).toBe('Printer on fire, again');
+    expect(zendeskTicket(ticketId).due_at).toBe(Date.parse('2031-01-15T12:00:00Z'));
+    expect(h.superoffice.data.timeToReply(ticket)).toBe(30);
+    expect(h.superoffice.calls.writes).toBe(0);
+  });
+});
+
+describe('echo suppression', () => {
+  it('makes no write call to either system in a second cycle without edits', async () => {
+    const acme = contactNamed('Acme AS');
+    const ola = userWith({ email: 'ola@acme.example', login: 'ola', contactId: acme.contactId });
+    const kari = personWith({ emails: ['kari@fjord.example', 'kari@home.example'], phones: ['+47 22 33 44 55'] });
+    h.superoffice.data.editPerson(kari.personId, { contactId: acme.contactId });
+    h.zendesk.data.createUser({ name: 'Siri Support', email: 'siri@acme.example', role: 'agent' });
+    const siri = personWith({ emails: ['siri@acme.example'], contactId: acme.contactId });
+    h.superoffice.data.createTicket({
+      title: 'Printer on fire',
+      ownedBy: ola.associate.associateId,
+      personId: kari.personId,
+    });
+    h.superoffice.data.createTicket({
+      title: 'Toner empty',
+      ownedBy: ola.associate.associateId,
+      personId: siri.personId,
+    });
+    h.clock.advance(10 * 60_000);
+    const first = await h.sync();
+    expect(first.writes.created).toBeGreaterThan(0);
+
+    h.superoffice.calls.reset();
+    h.zendesk.calls.reset();
+    const second = await h.sync();
+
+    expect(h.superoffice.calls.writes).toBe(0);
+    expect(h.zendesk.calls.writes).toBe(0);
+    expect(second.writes.calls).toBe(0);
+    expect(second.counts.creates + second.counts.updates).toBe(0);
+  });
+
+  it('takes the echo of its own writes for no edit: the cycle after a two-way exchange writes nothing', async () => {
+    const acme = contactNamed('Acme AS');
+    const existing = h.zendesk.data.createUser({ name: 'Kari Nordmann', email: 'kari@fjord.example' });
+    const kari = personWith({ emails: ['kari@fjord.example'], phones: ['+47 22 33 44 55'] });
+    await h.sync();
+    nextSecond();
+    h.superoffice.data.editContact(acme.contactId, { name: 'Acme Nordic AS' });
+    h.zendesk.data.editUser(existing.id, { phone: '+4790000001' });
+    await h.sync();
+    expect(superofficePerson(kari.personId).privatePhones[0]?.strippedValue).toBe('+4790000001');
+    expect(zendeskOrganization(await zendeskId('contact', acme.contactId)).name).toBe('Acme Nordic AS');
+
+    nextSecond();
+    h.superoffice.calls.reset();
+    h.zendesk.calls.reset();
+    await h.sync();
+    await h.sync({ sweep: true });
+
+    expect(h.superoffice.calls.writes).toBe(0);
+    expect(h.zendesk.calls.writes).toBe(0);
+  });
+});
+
+describe('conflicts: the same attribute edited on both sides between two cycles', () => {
+  async function organizationOf(contactId: number) {
+    await h.sync();
+    return zendeskId('contact', contactId);
+  }
+
+  it('lets the later edit win when Zendesk edited last, and records the conflict', async () => {
+    const acme = contactNamed('Acme AS');
+    const organizationId = await organizationOf(acme.contactId);
+    nextSecond();
+    h.superoffice.data.editContact(acme.contactId, { name: 'Acme from SuperOffice' });
+    nextSecond();
+    h.zendesk.data.editOrganization(organizationId, { name: 'Acme from Zendesk' });
+    const report = await h.sync();
+
+    expect(h.superoffice.data.contacts.get(acme.contactId)?.name).toBe('Acme from Zendesk');
+    expect(zendeskOrganization(organizationId).name).toBe('Acme from Zendesk');
+    expect(report.conflicts).toHaveLength(1);
+    expect(report.conflicts[0]).toMatchObject({
+      attribute: 'name',
+      rule: 'latest-wins',
+      winner: { system: 'zendesk' },
+    });
+    const recorded = await h.store.historyOf(await entityIdOf('contact', acme.contactId));
+    expect(recorded.filter((entry) => entry.event === 'conflict').map((entry) => entry.attribute)).toEqual(['name']);
+  });
+
+  it('lets the later edit win when SuperOffice edited last, and records the conflict', async () => {
+    const acme = contactNamed('Acme AS');
+    const organizationId = await organizationOf(acme.contactId);
+    nextSecond();
+    h.zendesk.data.editOrganization(organizationId, { name: 'Acme from Zendesk' });
+    nextSecond();
+    h.superoffice.data.editContact(acme.contactId, { name: 'Acme from SuperOffice' });
+    const report = await h.sync();
+
+    expect(h.superoffice.data.contacts.get(acme.contactId)?.name).toBe('Acme from SuperOffice');
+    expect(zendeskOrganization(organizationId).name).toBe('Acme from SuperOffice');
+    expect(report.conflicts[0]).toMatchObject({ attribute: 'name', winner: { system: 'superoffice' } });
+    const conflicts = await h.store.listConflicts(10);
+    expect(conflicts.map((entry) => entry.attribute)).toEqual(['name']);
+  });
+
+  it('lets SuperOffice win when both edits carry the same second', async () => {
+    const acme = contactNamed('Acme AS');
+    const organizationId = await organizationOf(acme.contactId);
+    nextSecond();
+    h.clock.set(h.clock.now()); // both edits land in the same second
+    h.zendesk.data.editOrganization(organizationId, { name: 'Acme from Zendesk' });
+    h.superoffice.data.editContact(acme.contactId, { name: 'Acme from SuperOffice' });
+    const report = await h.sync();
+
+    expect(h.superoffice.data.contacts.get(acme.contactId)?.name).toBe('Acme from SuperOffice');
+    expect(zendeskOrganization(organizationId).name).toBe('Acme from SuperOffice');
+    expect(report.conflicts[0]).toMatchObject({ attribute: 'name', winner: { system: 'superoffice' } });
+  });
+
+  it('resolves a ticket subject edited on both sides by the later edit', async () => {
+    const ticket = h.superoffice.data.createTicket({ title: 'Printer on fire' });
+    await h.sync();
+    const ticketId = await zendeskId('ticket', ticket.ticketId);
+    nextSecond();
+    h.superoffice.data.editTicket(ticket.ticketId, { title: 'Printer smoking' });
+    nextSecond();
+    h.zendesk.data.editTicket(ticketId, { subject: 'Printer replaced' });
+    const report = await h.sync();
+
+    expect(h.superoffice.data.tickets.get(ticket.ticketId)?.title).toBe('Printer replaced');
+    expect(zendeskTicket(ticketId).subject).toBe('Printer replaced');
+    expect(report.conflicts.map((conflict) => conflict.attribute)).toEqual(['subject']);
   });
 });
