@@ -88,6 +88,8 @@ export interface ZendeskConnectorOptions {
   jobsInFlight?: number;
   /** Retries of one request after transient failures; default 6. */
   retries?: number;
+  /** Backoff between retries, in ms; default 250 growing to 30,000 (a Retry-After always wins). */
+  retryDelayMs?: { min: number; max: number };
   /** Observes every answer, for call counting. */
   onResponse?: (info: ResponseInfo) => void;
   log?: (event: { level: 'info' | 'warn'; message: string }) => void;
@@ -179,6 +181,9 @@ export class ZendeskConnector implements Connector {
       refreshCredentials: () => credentials.refresh(),
       describeError: describeZendeskError,
       retries: options.retries ?? 6,
+      ...(options.retryDelayMs === undefined
+        ? {}
+        : { minRetryDelayMs: options.retryDelayMs.min, maxRetryDelayMs: options.retryDelayMs.max }),
       ...(options.onResponse === undefined ? {} : { onResponse: options.onResponse }),
       ...(options.dispatcher === undefined ? {} : { dispatcher: options.dispatcher }),
     };
