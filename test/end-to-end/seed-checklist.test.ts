@@ -119,6 +119,15 @@ describe('SuperOffice Contact to Zendesk Organizations', () => {
     expect(h.superoffice.data.contacts.get(acme.contactId)?.name).toBe('Acme Nordic');
     expect(zendeskOrganization(organizationId).name).toBe('Acme Nordic');
   });
+
+  it('creates no SuperOffice contact for an organization that exists only in Zendesk', async () => {
+    h.zendesk.data.createOrganization({ name: 'Only In Zendesk' });
+    await h.sync();
+    await h.sync({ sweep: true });
+
+    expect(h.superoffice.data.contacts.size).toBe(0);
+    expect(h.superoffice.calls.writes).toBe(0);
+  });
 });
 
 describe('SuperOffice User to Zendesk Users', () => {
@@ -326,6 +335,54 @@ describe('SuperOffice Person to Zendesk Users', () => {
 
     expect(superofficePerson(kari.personId).contactId).toBe(fjord.contactId);
   });
+
+  it('links a person once a Zendesk user with its e-mail appears, and syncs it from then on', async () => {
+    const kari = personWith({ emails: ['kari@fjord.example'], phones: ['+47 22 33 44 55'] });
+    await h.sync();
+    expect(await h.zendeskIdOf('person', kari.personId)).toBeUndefined();
+
+    nextSecond();
+    const later = h.zendesk.data.createUser({ name: 'Kari Nordmann', email: 'kari@fjord.example' });
+    await h.sync();
+
+    expect(await h.zendeskIdOf('person', kari.personId)).toBe(later.id);
+    expect(zendeskUser(later.id).phone).toBe('+4722334455');
+  });
+
+  it('creates the Zendesk user when the person becomes the Person of a synced ticket later', async () => {
+    const kari = personWith({ emails: ['kari@fjord.example'] });
+    const ticket = h.superoffice.data.createTicket({ title: 'Printer on fire' });
+    await h.sync();
+    expect(h.zendesk.data.userByEmail('kari@fjord.example')).toBeUndefined();
+
+    nextSecond();
+    h.superoffice.data.editTicket(ticket.ticketId, { personId: kari.personId });
+    await h.sync();
+
+    expect(zendeskUser(await zendeskId('person', kari.personId)).email).toBe('kari@fjord.example');
+  });
+
+  it('takes the Zendesk user out of its organization when the person leaves its company, and back', async () => {
+    const acme = contactNamed('Acme AS');
+    const existing = h.zendesk.data.createUser({ name: 'Kari Nordmann', email: 'kari@fjord.example' });
+    const kari = personWith({ emails: ['kari@fjord.example'], contactId: acme.contactId });
+    await h.sync();
+
+    nextSecond();
+    h.superoffice.data.editPerson(kari.personId, { contactId: 0 });
+    await h.sync();
+    expect(zendeskUser(existing.id).organization_id).toBeNull();
+
+    nextSecond();
+    h.zendesk.data.editUser(existing.id, { organization_id: await zendeskId('contact', acme.contactId) });
+    await h.sync();
+    expect(superofficePerson(kari.personId).contactId).toBe(acme.contactId);
+
+    nextSecond();
+    h.zendesk.data.editUser(existing.id, { organization_id: null });
+    await h.sync();
+    expect(superofficePerson(kari.personId).contactId).toBe(0);
+  });
 });
 
 describe('SuperOffice Ticket to Zendesk Tickets', () => {
@@ -427,6 +484,22 @@ describe('SuperOffice Ticket to Zendesk Tickets', () => {
     expect(report.holds.map((hold) => hold.reason)).toContain('agent-only');
     const history = await h.store.historyOf(await entityIdOf('ticket', ticket.ticketId));
     expect(history.some((entry) => entry.event === 'held' && entry.attribute === 'assignee')).toBe(true);
+  });
+
+  it('changes the SuperOffice Person when the Zendesk assignee changes to an agent linked to another person', async () => {
+    h.zendesk.data.createUser({ name: 'Siri Support', email: 'siri@acme.example', role: 'agent' });
+    const otherAgent = h.zendesk.data.createUser({ name: 'Tor Support', email: 'tor@acme.example', role: 'agent' });
+    const siri = personWith({ emails: ['siri@acme.example'] });
+    const tor = personWith({ emails: ['tor@acme.example'] });
+    const ticket = h.superoffice.data.createTicket({ title: 'Printer on fire', personId: siri.personId });
+    await h.sync();
+    expect(await h.zendeskIdOf('person', tor.personId)).toBe(otherAgent.id);
+
+    nextSecond();
+    h.zendesk.data.editTicket(await zendeskId('ticket', ticket.ticketId), { assignee_id: otherAgent.id });
+    await h.sync();
+
+    expect(h.superoffice.data.tickets.get(ticket.ticketId)?.personId).toBe(tor.personId);
   });
 
   it('sets due_at to the ticket’s creation plus TimeToReply minutes, in UTC to the second', async () => {
