@@ -153,6 +153,12 @@ function groupByType(refs: readonly RecordRef[]): Map<string, { system: SystemNa
   return groups;
 }
 
+/** `(?, ?), (?, ?)` for multi-row inserts. */
+function rowPlaceholders(rows: number, columns: number): string {
+  const row = `(${placeholders(columns)})`;
+  return new Array<string>(rows).fill(row).join(', ');
+}
+
 const recordColumns = 'system, type, id, hash, body, modified_at, deleted, seen_at, entity_id, known, ambiguity';
 
 export class SqlStateStore implements StateStore {
@@ -206,7 +212,7 @@ export class SqlStateStore implements StateStore {
           if (isOlder(record.modifiedAt, optionalText(stored.modified_at))) continue;
         }
         changed++;
-        await this.writeRecord(tx, record, hash, at);
+        await this.writeRecord(tx, record, hash, at, stored === undefined);
         const entityId = stored === undefined ? null : optionalText(stored.entity_id);
         if (entityId !== null && stored !== undefined) {
           await tx.run('UPDATE entities SET dirty = 1 WHERE id = ?', [entityId]);
@@ -233,7 +239,13 @@ export class SqlStateStore implements StateStore {
   }
 
   /** Upserts a record's content (links and known values stay) and refreshes its keys. */
-  private async writeRecord(tx: SqlExecutor, record: SourceRecord, hash: string, at: string): Promise<void> {
+  private async writeRecord(
+    tx: SqlExecutor,
+    record: SourceRecord,
+    hash: string,
+    at: string,
+    isNew: boolean,
+  ): Promise<void> {
     const { system, type, id } = record.ref;
     await tx.run(
       `INSERT INTO records (system, type, id, hash, body, modified_at, deleted, seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -241,21 +253,19 @@ export class SqlStateStore implements StateStore {
          modified_at = excluded.modified_at, deleted = excluded.deleted, seen_at = excluded.seen_at`,
       [system, type, id, hash, bodyOf(record), record.modifiedAt, record.deleted ? 1 : 0, at],
     );
-    await this.writeKeys(tx, record);
+    await this.writeKeys(tx, record, isNew);
   }
 
-  private async writeKeys(tx: SqlExecutor, record: SourceRecord): Promise<void> {
+  private async writeKeys(tx: SqlExecutor, record: SourceRecord, isNew = false): Promise<void> {
     const { system, type, id } = record.ref;
-    await tx.run('DELETE FROM match_keys WHERE system = ? AND type = ? AND id = ?', [system, type, id]);
+    if (!isNew) await tx.run('DELETE FROM match_keys WHERE system = ? AND type = ? AND id = ?', [system, type, id]);
     if (record.deleted) return;
-    for (const key of [...matchKeysOf(record), ...nameKeysOf(record)]) {
-      await tx.run('INSERT INTO match_keys (key, system, type, id) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING', [
-        key,
-        system,
-        type,
-        id,
-      ]);
-    }
+    const keys = [...matchKeysOf(record), ...nameKeysOf(record)];
+    if (keys.length === 0) return;
+    await tx.run(
+      `INSERT INTO match_keys (key, system, type, id) VALUES ${rowPlaceholders(keys.length, 4)} ON CONFLICT DO NOTHING`,
+      keys.flatMap((key) => [key, system, type, id]),
+    );
   }
 
   getRecord(ref: RecordRef): Promise<StoredRecord | undefined> {
@@ -360,9 +370,9 @@ export class SqlStateStore implements StateStore {
           'UPDATE records SET entity_id = ?, ambiguity = NULL WHERE system = ? AND type = ? AND id = ? AND entity_id IS NULL',
           [change.entityId, system, type, id],
         );
-        if (linked > 0) {
+        if (linked > 0 && change.newEntity === undefined) {
           await tx.run('UPDATE entities SET dirty = 1 WHERE id = ?', [change.entityId]);
-          if (change.newEntity === undefined) await this.dirtyReferrers(tx, change.entityId);
+          await this.dirtyReferrers(tx, change.entityId);
         }
       }
       await this.insertHistory(tx, history);
@@ -577,9 +587,9 @@ export class SqlStateStore implements StateStore {
     limit: number,
   ): Promise<readonly OutboxRow[]> {
     const rows = await this.sql.all(
-      `SELECT * FROM outbox WHERE system = ? AND type = ? AND state = 'pending' AND next_attempt_at <= ? AND key > ?
+      `SELECT * FROM outbox WHERE system = ? AND type = ? AND state = 'pending' AND key > ? AND next_attempt_at <= ?
        ORDER BY key LIMIT ?`,
-      [system, type, now, after ?? '', limit],
+      [system, type, after ?? '', now, limit],
     );
     return rows.map(outboxOfRow);
   }
@@ -597,11 +607,15 @@ export class SqlStateStore implements StateStore {
 
   async completeOutbox(results: readonly OutboxResult[], history: readonly HistoryEntry[], at: string): Promise<void> {
     await this.sql.transaction(async (tx) => {
+      const rows = new Map<string, OutboxRow>();
+      for (const keys of chunked(results.map((result) => result.key))) {
+        for (const row of await tx.all(`SELECT * FROM outbox WHERE key IN (${placeholders(keys.length)})`, keys)) {
+          rows.set(text(row.key), outboxOfRow(row));
+        }
+      }
       for (const result of results) {
-        const rows = await tx.all('SELECT * FROM outbox WHERE key = ?', [result.key]);
-        const row = rows[0];
-        if (row === undefined) continue;
-        const outbox = outboxOfRow(row);
+        const outbox = rows.get(result.key);
+        if (outbox === undefined) continue;
         switch (result.status) {
           case 'superseded':
             await tx.run('DELETE FROM outbox WHERE key = ?', [outbox.key]);
@@ -707,10 +721,11 @@ export class SqlStateStore implements StateStore {
   // --- history, cycles, status ---
 
   private async insertHistory(tx: SqlExecutor, entries: readonly HistoryEntry[]): Promise<void> {
-    for (const entry of entries) {
-      await tx.run(
-        'INSERT INTO history (entity_id, cycle_id, at, event, attribute, member, rule, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-        [
+    // Multi-row inserts: history is the most frequent write of a cycle.
+    for (const chunk of chunked(entries, 50)) {
+      const params: SqlParam[] = [];
+      for (const entry of chunk) {
+        params.push(
           entry.entityId,
           entry.cycleId,
           entry.at,
@@ -719,7 +734,11 @@ export class SqlStateStore implements StateStore {
           entry.member,
           entry.rule,
           JSON.stringify(entry.detail),
-        ],
+        );
+      }
+      await tx.run(
+        `INSERT INTO history (entity_id, cycle_id, at, event, attribute, member, rule, detail) VALUES ${rowPlaceholders(chunk.length, 8)}`,
+        params,
       );
     }
   }

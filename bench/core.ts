@@ -1,0 +1,234 @@
+/**
+ * Benchmark of the sync core through the SQLite store (a file, as in production): an initial
+ * cycle that reconciles N global entities (a third each: contacts -> organizations, users ->
+ * Zendesk users in those organizations, tickets -> Zendesk tickets requested by those users),
+ * then a quiet cycle, then a cycle after 10% of the contacts changed.
+ *
+ * The connectors generate records on the fly and keep nothing, so the process's memory is the
+ * engine's and the store's. Each size runs in its own process so peak memory is per size.
+ *
+ *   npm run bench:core                      # 10,000, 100,000 and 1,000,000 entities
+ *   npm run bench:core -- --sizes 100000    # one size
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ChangePage, Connector, WriteOperation, WriteOutcome } from '../src/connectors/connector.js';
+import type { RecordType, SourceRecord, SystemName } from '../src/core/model.js';
+import { SyncEngine } from '../src/engine/sync-engine.js';
+import { openStore } from '../src/store/open-store.js';
+
+const pageSize = 1000;
+const createdAt = '2024-03-26T08:00:00Z';
+
+/** SuperOffice with `count` records per type, produced page by page; an edit round changes every tenth contact. */
+class GeneratedSuperOffice implements Connector {
+  readonly system: SystemName = 'superoffice';
+  editRound = 0;
+
+  constructor(private readonly perType: number) {}
+
+  async verify(): Promise<void> {}
+
+  private record(type: RecordType, index: number): SourceRecord | undefined {
+    const id = String(index + 1);
+    const modifiedAt = createdAt;
+    switch (type) {
+      case 'contact': {
+        const renamed = this.editRound > 0 && index % 10 === 0;
+        return {
+          ref: { system: 'superoffice', type, id },
+          values: { Name: renamed ? `Contact ${id} (r${this.editRound})` : `Contact ${id}` },
+          modifiedAt,
+          deleted: false,
+        };
+      }
+      case 'user':
+        return {
+          ref: { system: 'superoffice', type, id },
+          values: { personEmail: `user${id}@bench.test`, contactId: id },
+          modifiedAt: null,
+          deleted: false,
+          facts: { label: `User ${id}` },
+        };
+      case 'ticket':
+        return {
+          ref: { system: 'superoffice', type, id },
+          values: { 'OwnedBy.AssociateId': id, 'Person.PersonId': null, TimeToReply: '60', Title: `Ticket ${id}` },
+          modifiedAt,
+          deleted: false,
+          facts: { createdAt },
+        };
+      default:
+        return undefined;
+    }
+  }
+
+  async *readChanges(type: RecordType, cursor: string | null): AsyncIterable<ChangePage> {
+    const round = this.editRound;
+    const start = cursor === null ? -1 : Number(cursor.split('/')[0]);
+    if (start >= round) return; // nothing changed since the cursor
+    const step = round > 0 && type === 'contact' ? 10 : 1;
+    if (round > 0 && type !== 'contact') return;
+    let page: SourceRecord[] = [];
+    for (let index = 0; index < this.perType; index += step) {
+      const record = this.record(type, index);
+      if (record === undefined) return;
+      page.push(record);
+      if (page.length === pageSize) {
+        yield { records: page, cursor: `${round}/${index}` };
+        page = [];
+      }
+    }
+    if (page.length > 0) yield { records: page, cursor: `${round}/end` };
+  }
+
+  readAll(type: RecordType): AsyncIterable<ChangePage> {
+    return this.readChanges(type, null);
+  }
+
+  async readByIds(): Promise<readonly SourceRecord[]> {
+    return [];
+  }
+
+  async write(_type: RecordType, operations: readonly WriteOperation[]): Promise<readonly WriteOutcome[]> {
+    return operations.map((operation) => ({ key: operation.key, status: 'updated' as const }));
+  }
+}
+
+/** An empty Zendesk that accepts every write and keeps nothing. */
+class SinkZendesk implements Connector {
+  readonly system: SystemName = 'zendesk';
+  private nextId = 1;
+
+  async verify(): Promise<void> {}
+
+  async *readChanges(): AsyncIterable<ChangePage> {}
+
+  async *readAll(): AsyncIterable<ChangePage> {}
+
+  async readByIds(): Promise<readonly SourceRecord[]> {
+    return [];
+  }
+
+  async write(type: RecordType, operations: readonly WriteOperation[]): Promise<readonly WriteOutcome[]> {
+    return operations.map((operation): WriteOutcome => {
+      if (operation.kind === 'update') return { key: operation.key, status: 'updated' };
+      const record: SourceRecord = {
+        ref: { system: 'zendesk', type, id: String(this.nextId++) },
+        values: operation.values,
+        modifiedAt: createdAt,
+        deleted: false,
+        facts: { externalId: operation.externalId, ...(type === 'user' ? { isAgent: false } : {}) },
+      };
+      return { key: operation.key, status: 'created', record };
+    });
+  }
+}
+
+interface SizeResult {
+  readonly entities: number;
+  readonly initialSeconds: number;
+  readonly entitiesPerSecond: number;
+  readonly quietSeconds: number;
+  readonly quietWriteCalls: number;
+  readonly editSeconds: number;
+  readonly editUpdates: number;
+  readonly peakRssMiB: number;
+  readonly peakHeapMiB: number;
+}
+
+async function runSize(entities: number): Promise<SizeResult> {
+  const directory = mkdtempSync(join(tmpdir(), 'tandem-bench-'));
+  let peakRss = 0;
+  let peakHeap = 0;
+  const sample = () => {
+    const usage = process.memoryUsage();
+    peakRss = Math.max(peakRss, usage.rss);
+    peakHeap = Math.max(peakHeap, usage.heapUsed);
+  };
+  const sampler = setInterval(sample, 50);
+  try {
+    const store = await openStore(join(directory, 'bench.db'));
+    const superoffice = new GeneratedSuperOffice(Math.ceil(entities / 3));
+    let now = Date.parse(createdAt);
+    const engine = new SyncEngine({
+      store,
+      superoffice,
+      zendesk: new SinkZendesk(),
+      clock: () => new Date(now),
+      reportLimit: 100,
+      onProgress: sample,
+    });
+    const time = async () => {
+      now += 60_000;
+      const started = performance.now();
+      const report = await engine.runCycle();
+      return { report, seconds: (performance.now() - started) / 1000 };
+    };
+    const initial = await time();
+    const quiet = await time();
+    superoffice.editRound = 1;
+    const edit = await time();
+    await store.close();
+    sample();
+    const planned = initial.report.counts.entitiesPlanned;
+    return {
+      entities: planned,
+      initialSeconds: initial.seconds,
+      entitiesPerSecond: planned / initial.seconds,
+      quietSeconds: quiet.seconds,
+      quietWriteCalls: quiet.report.writes.calls,
+      editSeconds: edit.seconds,
+      editUpdates: edit.report.writes.updated,
+      peakRssMiB: peakRss / 2 ** 20,
+      peakHeapMiB: peakHeap / 2 ** 20,
+    };
+  } finally {
+    clearInterval(sampler);
+    rmSync(directory, { recursive: true, force: true });
+  }
+}
+
+function argument(name: string): string | undefined {
+  const index = process.argv.indexOf(name);
+  return index === -1 ? undefined : process.argv[index + 1];
+}
+
+const single = argument('--child');
+if (single !== undefined) {
+  const result = await runSize(Number(single));
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+} else {
+  const sizes = (argument('--sizes') ?? '10000,100000,1000000').split(',').map(Number);
+  const script = fileURLToPath(import.meta.url);
+  console.log('Tandem core benchmark: SQLite store (file, WAL), generated SuperOffice, sink Zendesk');
+  console.log(
+    'entities  initial cycle  entities/s  quiet cycle (write calls)  10% contacts edited (updates)  peak RSS  peak heap',
+  );
+  for (const size of sizes) {
+    const child = spawnSync(process.execPath, [...process.execArgv, script, '--child', String(size)], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 24,
+    });
+    if (child.status !== 0) {
+      console.error(child.stderr);
+      process.exit(1);
+    }
+    const result = JSON.parse(child.stdout.trim().split('\n').pop() ?? '{}') as SizeResult;
+    console.log(
+      [
+        String(result.entities).padStart(8),
+        `${result.initialSeconds.toFixed(1)} s`.padStart(13),
+        Math.round(result.entitiesPerSecond).toLocaleString('en').padStart(10),
+        `${result.quietSeconds.toFixed(2)} s (${result.quietWriteCalls})`.padStart(25),
+        `${result.editSeconds.toFixed(2)} s (${result.editUpdates})`.padStart(30),
+        `${result.peakRssMiB.toFixed(0)} MiB`.padStart(9),
+        `${result.peakHeapMiB.toFixed(0)} MiB`.padStart(10),
+      ].join('  '),
+    );
+  }
+  console.log('goal: at least 20,000 entities/s, and peak memory that does not grow with the number of entities');
+}
