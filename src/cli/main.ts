@@ -5,9 +5,11 @@
 import { Command, type CommandUnknownOpts } from '@commander-js/extra-typings';
 import { demoCommand } from './commands/demo.js';
 import { docCommand } from './commands/doc.js';
+import { explainCommand } from './commands/explain.js';
 import { planCommand } from './commands/plan.js';
 import { runCommand } from './commands/run.js';
 import { simulateCommand } from './commands/simulate.js';
+import { statusCommand } from './commands/status.js';
 import { syncCommand } from './commands/sync.js';
 import { reportFailure } from './failure.js';
 
@@ -18,7 +20,16 @@ export function buildProgram(): CommandUnknownOpts {
     .showHelpAfterError('(run with --help for usage)')
     .showSuggestionAfterError(true)
     .exitOverride();
-  for (const command of [demoCommand(), syncCommand(), runCommand(), planCommand(), docCommand(), simulateCommand()]) {
+  for (const command of [
+    demoCommand(),
+    syncCommand(),
+    runCommand(),
+    planCommand(),
+    statusCommand(),
+    explainCommand(),
+    docCommand(),
+    simulateCommand(),
+  ]) {
     program.addCommand(command.exitOverride().showHelpAfterError('(run with --help for usage)'));
   }
   return program;

@@ -42,5 +42,25 @@ describe('tandem demo', () => {
     expect(stdout).toContain('/api/v2/organizations/');
     expect(stdout).toContain('Demo stopped.');
     expect(existsSync(join(cwd, 'tandem-demo.db'))).toBe(true);
+
+    // The demo's state answers `status` and `explain` like any tenant's.
+    const env = { PATH: process.env.PATH ?? '', TANDEM_DB: join(cwd, 'tandem-demo.db') };
+    const status = await run(tandem, ['status', '--json'], { cwd, env });
+    const report = JSON.parse(status.stdout) as { flows: { flow: string; records: number; linked: number }[] };
+    const contactFlow = report.flows.find((flow) => flow.flow === 'contact');
+    expect(contactFlow?.records).toBe(10);
+    expect(contactFlow?.linked).toBe(organizations);
+    const explained = await run(tandem, ['explain', 'superoffice:contact:1'], { cwd, env });
+    expect(explained.stdout).toMatch(/global entity \S+ \(organization\)/);
+    expect(explained.stdout).toMatch(/zendesk:organization:\d+/);
+    expect(explained.stdout).toContain('history (oldest first):');
+  });
+
+  it('explains which part of a record name is wrong', async () => {
+    const result = await run(tandem, ['explain', 'superoffice:foo:1'], { env: { PATH: process.env.PATH ?? '' } }).catch(
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect('code' in result ? result.code : 0).toBe(2);
+    expect(result.stderr).toContain("superoffice has no record type 'foo'");
   });
 });
