@@ -10,6 +10,7 @@
  * (`show_many?external_ids=`, or `tickets?external_id=`) once every queued job has run, never
  * through the lagging search index (trap 7).
  */
+import PQueue from 'p-queue';
 import type { Dispatcher } from 'undici';
 import type { z } from 'zod';
 import type { RecordType, SourceRecord, ZendeskRecordType } from '../../core/model.js';
@@ -164,6 +165,7 @@ export class ZendeskConnector implements Connector {
   readonly #exports: HttpClient;
   readonly #jobs: JobPoller;
   readonly #perUser: PerUserLimiter;
+  readonly #jobSlots: PQueue;
   readonly #options: ZendeskConnectorOptions;
   #bulkUserImportOff = false;
 
@@ -206,6 +208,7 @@ export class ZendeskConnector implements Connector {
       timeoutMs: 15 * 60_000,
     });
     this.#perUser = new PerUserLimiter(options.perUserUpdatesPerMinute ?? 5);
+    this.#jobSlots = new PQueue({ concurrency: options.jobsInFlight ?? 20 });
     if (options.auth.kind === 'api-token') {
       // Trap 1: API tokens stop working on 2027-04-30.
       this.#log(
@@ -213,6 +216,23 @@ export class ZendeskConnector implements Connector {
         'Zendesk retires API tokens (none issued after 2026-10-27, all dead on 2027-04-30); switch to OAuth',
       );
     }
+  }
+
+  /**
+   * Submits one bulk request and waits for its job, holding one of the job slots meanwhile: Zendesk
+   * refuses new jobs past 30 queued or running (§3.1), whatever writes run at the same time.
+   * Resolves undefined when the job's outcome is unknown (expired or never finished).
+   */
+  #runJob(
+    method: 'POST' | 'PUT',
+    path: string,
+    body: unknown,
+    repeatable: boolean,
+  ): Promise<WireJobStatus | undefined> {
+    return this.#jobSlots.add(async () => {
+      const answer = await this.#request(method, path, { schema: jobStatusAnswer, body, repeatable });
+      return this.#jobs.wait(answer.body.job_status.id);
+    });
   }
 
   /** Job polls made so far (each costs one request of the account budget). */
@@ -518,11 +538,7 @@ export class ZendeskConnector implements Connector {
     );
     let job: WireJobStatus | undefined;
     try {
-      const answer = await this.#request('POST', `/${key}/create_many.json`, {
-        schema: jobStatusAnswer,
-        body: { [key]: items },
-      });
-      job = await this.#jobs.wait(answer.body.job_status.id);
+      job = await this.#runJob('POST', `/${key}/create_many.json`, { [key]: items }, false);
     } catch (error) {
       // The request may have reached Zendesk and queued a job whose answer we lost.
       if (error instanceof SyncError && mayHaveTakenEffect(error))
@@ -660,12 +676,7 @@ export class ZendeskConnector implements Connector {
     if (this.#bulkUserImportOff) return this.#createUsersOneByOne(batch, outcomes);
     let job: WireJobStatus | undefined;
     try {
-      const answer = await this.#request('POST', '/users/create_or_update_many.json', {
-        schema: jobStatusAnswer,
-        body: { users: batch.map(userCreateItem) },
-        repeatable: true,
-      });
-      job = await this.#jobs.wait(answer.body.job_status.id);
+      job = await this.#runJob('POST', '/users/create_or_update_many.json', { users: batch.map(userCreateItem) }, true);
     } catch (error) {
       if (error instanceof SyncError && error.status === 403) {
         if (!this.#bulkUserImportOff) {
@@ -811,11 +822,8 @@ export class ZendeskConnector implements Connector {
       try {
         // update_many writes values, not deltas: sending it again is harmless.
         for (let attempt = 1; ; attempt++) {
-          const answer = await this.#request('PUT', `/${key}/update_many.json`, {
-            schema: jobStatusAnswer,
-            body: { [key]: batch.map((entry) => entry.item) },
-          });
-          const job = await this.#jobs.wait(answer.body.job_status.id);
+          const body = { [key]: batch.map((entry) => entry.item) };
+          const job = await this.#runJob('PUT', `/${key}/update_many.json`, body, true);
           if (job !== undefined) {
             this.#mapUpdateResults(type, batch, job.results ?? [], failures, changed);
             return;
