@@ -6,6 +6,11 @@ import type { CycleReport, PlanReport } from '../engine/cycle-report.js';
 
 const shown = 10; // items listed per section; the counts are always complete
 
+/** `zendesk:user:` (a record not created yet) reads as "new zendesk user". */
+function target(name: string): string {
+  return name.endsWith(':') ? `new ${name.slice(0, -1).replace(':', ' ')}` : name;
+}
+
 function show(value: string | null | undefined): string {
   return value === null || value === undefined ? '(none)' : JSON.stringify(value);
 }
@@ -42,7 +47,7 @@ export function planLines(report: PlanReport, tense: 'would' | 'did'): string[] 
       verb('would create in Zendesk', 'planned creates in Zendesk'),
       report.counts.creates,
       report.creates,
-      (create) => `${create.target} from ${create.origin} ${JSON.stringify(create.values)}`,
+      (create) => `${target(create.target)} from ${create.origin} ${JSON.stringify(create.values)}`,
     ),
     ...listed(
       verb('would update', 'planned updates'),
@@ -59,8 +64,13 @@ export function planLines(report: PlanReport, tense: 'would' | 'did'): string[] 
           .map((candidate) => `${candidate.member}=${show(candidate.value)}`)
           .join(' vs ')} → ${show(conflict.winner.value)} from ${conflict.winner.member} (${conflict.rule})`,
     ),
-    ...listed('waiting', report.counts.waits, report.waits, (wait) => `${wait.target}: ${wait.message}`),
-    ...listed('left as they are', report.counts.holds, report.holds, (hold) => `${hold.member}: ${hold.message}`),
+    ...listed('waiting', report.counts.waits, report.waits, (wait) => `${target(wait.target)}: ${wait.message}`),
+    ...listed(
+      'left as they are',
+      report.counts.holds,
+      report.holds,
+      (hold) => `${target(hold.member)}: ${hold.message}`,
+    ),
     ...listed(
       'need attention (ambiguous)',
       report.counts.ambiguities,
@@ -69,7 +79,7 @@ export function planLines(report: PlanReport, tense: 'would' | 'did'): string[] 
     ),
   );
   if (report.counts.links + report.counts.creates + report.counts.updates === 0) {
-    lines.push(tense === 'would' ? 'nothing to write: both systems agree' : 'nothing to write: both systems agree');
+    lines.push(tense === 'would' ? 'nothing would be written' : 'nothing to write');
   }
   return lines;
 }
@@ -87,7 +97,7 @@ export function cycleLines(report: CycleReport): string[] {
       report.failures.length,
       report.failures,
       (failure) =>
-        `${failure.target}: ${failure.error.message}${failure.retryAt === null ? '' : ` (retried after ${failure.retryAt})`}${
+        `${target(failure.target)}: ${failure.error.message}${failure.retryAt === null ? '' : ` (retried after ${failure.retryAt})`}${
           failure.advice === undefined ? '' : ` — ${failure.advice}`
         }`,
     ),
