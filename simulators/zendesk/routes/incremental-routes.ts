@@ -101,7 +101,8 @@ export function registerIncrementalRoutes(app: FastifyInstance, context: Simulat
       } else {
         const startTime = readStartTime(query, reply);
         if (startTime === undefined) return reply;
-        after = [startTime - 1, Number.MAX_SAFE_INTEGER];
+        // Everything from that second on: before any id of it.
+        after = [startTime, -1];
       }
       const limit = horizon();
       const ordered = source

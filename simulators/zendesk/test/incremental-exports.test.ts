@@ -29,6 +29,18 @@ describe('Zendesk simulator: incremental exports (zendesk-api.md §4.1, traps 5 
     expect(member(again.json, 'users')).toEqual([]);
   });
 
+  it('hands out a cursor it accepts again even when the first read from start_time 0 is empty', async () => {
+    simulator = await startZendeskSimulator({ incrementalWithholdSeconds: 0 });
+    const empty = await call(simulator, 'GET', '/api/v2/incremental/tickets/cursor?start_time=0');
+    expect(member(empty.json, 'tickets')).toEqual([]);
+    const cursor = encodeURIComponent(String(member(empty.json, 'after_cursor')));
+    const again = await call(simulator, 'GET', `/api/v2/incremental/tickets/cursor?cursor=${cursor}`);
+    expect(again.status).toBe(200);
+    simulator.data.createTicket({ subject: 'First', comment: { body: 'b' } });
+    const first = await call(simulator, 'GET', `/api/v2/incremental/tickets/cursor?cursor=${cursor}`);
+    expect((member(first.json, 'tickets') as { subject: string }[]).map((ticket) => ticket.subject)).toEqual(['First']);
+  });
+
   it('withholds changes of the last minute until the clock moves past them', async () => {
     simulator = await startZendeskSimulator({ clock: createManualClock() });
     const start = await call(simulator, 'GET', '/api/v2/incremental/users/cursor?start_time=0');

@@ -97,6 +97,16 @@ describe('Zendesk connector: reading changes (zendesk-api.md §4.1)', () => {
     expect(quiet.records).toEqual([]);
   });
 
+  it('resumes an empty feed from the cursor it handed out, and then sees the first record', async () => {
+    harness = await startHarness({ incrementalWithholdSeconds: 0 });
+    const empty = await readFeed(harness.connector, 'ticket', null);
+    expect(empty.records).toEqual([]);
+    expect((await readFeed(harness.connector, 'ticket', empty.cursor)).records).toEqual([]);
+    harness.simulator.data.createTicket({ subject: 'First', comment: { body: 'b' } });
+    const first = await readFeed(harness.connector, 'ticket', empty.cursor);
+    expect(first.records.map((record) => record.values.subject)).toEqual(['First']);
+  });
+
   it('sees an edit only once it leaves the withheld minute, then only that record', async () => {
     harness = await startHarness({ users: 5 });
     const { cursor } = await readFeed(harness.connector, 'user', null);
