@@ -38,12 +38,7 @@ export interface SyncHarnessOptions {
   zendesk?: ZendeskSimulatorOptions;
   /** The SQLite file; default `tandem.db` in a fresh temporary directory (removed on close). */
   dbPath?: string;
-  /**
-   * Start the Zendesk account with one ticket, as a new real account does (its sample ticket).
-   * Default true, because the Zendesk simulator answers an empty ticket export read from
-   * start_time 0 with a cursor it then refuses (400 "cursor is not valid"), which fails every
-   * cycle after the first. Set false once that is fixed, or to test an empty account.
-   */
+  /** Start the Zendesk account with one ticket, as a new real account does (its sample ticket). Default false. */
   zendeskSampleTicket?: boolean;
 }
 
@@ -94,7 +89,7 @@ export async function startSyncHarness(options: SyncHarnessOptions = {}): Promis
       ...options.zendesk,
     });
     started.push(zendesk);
-    if (options.zendeskSampleTicket ?? true) {
+    if (options.zendeskSampleTicket === true) {
       zendesk.data.createTicket({
         subject: 'Sample ticket: Meet the ticket',
         comment: { body: 'Hi there, this is the sample ticket every new account starts with.' },
