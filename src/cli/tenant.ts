@@ -13,6 +13,7 @@ import { ZendeskConnector, type ZendeskConnectorOptions } from '../connectors/ze
 import { SyncEngine, type SyncEngineOptions } from '../engine/sync-engine.js';
 import { openStore } from '../store/open-store.js';
 import type { StateStore } from '../store/state-store.js';
+import { storeZendeskTokens, zendeskAuthWithStoredTokens } from './zendesk-token-file.js';
 
 export interface TenantTuning {
   readonly superoffice?: Partial<SuperOfficeConnectorOptions>;
@@ -31,6 +32,9 @@ export interface Tenant {
 
 export async function openTenant(config: TandemConfig, logger: Logger, tuning: TenantTuning = {}): Promise<Tenant> {
   const connections = requireConnections(config);
+  const zendeskAuth = connections.zendesk.auth;
+  const tokenFile = zendeskAuth.kind === 'oauth' ? zendeskAuth.tokenFile : undefined;
+  const zendeskStartAuth = zendeskAuthWithStoredTokens(zendeskAuth);
   const store = await openStore(config.db);
   const superoffice = new SuperOfficeConnector({
     url: connections.superoffice.url,
@@ -40,7 +44,8 @@ export async function openTenant(config: TandemConfig, logger: Logger, tuning: T
   });
   const zendesk = new ZendeskConnector({
     url: connections.zendesk.url,
-    auth: connections.zendesk.auth,
+    auth: zendeskStartAuth,
+    ...(tokenFile === undefined ? {} : { onTokens: (tokens) => storeZendeskTokens(tokenFile, tokens) }),
     onResponse: (info) => tuning.onResponse?.('zendesk', info),
     log: (event) => logger[event.level]({ system: 'zendesk' }, event.message),
     ...tuning.zendesk,

@@ -27,6 +27,8 @@ export interface ZendeskConnection {
         readonly kind: 'oauth';
         readonly accessToken: string;
         readonly refresh?: { readonly clientId: string; readonly clientSecret: string; readonly refreshToken: string };
+        /** File that keeps renewed tokens across restarts. */
+        readonly tokenFile?: string;
       }
     | { readonly kind: 'api-token'; readonly email: string; readonly token: string };
 }
@@ -118,6 +120,13 @@ export const settings = {
     example: 'an OAuth refresh token',
     secret: true,
     description: 'Optional OAuth refresh token (for refreshing the access token).',
+  },
+  zendeskTokenFile: {
+    env: 'TANDEM_ZENDESK_TOKEN_FILE',
+    yaml: ['zendesk', 'tokenFile'],
+    example: './tandem-zendesk-tokens.json',
+    description:
+      'Where renewed Zendesk OAuth tokens are kept (default ./tandem-zendesk-tokens.json); each refresh retires the previous refresh token.',
   },
   zendeskEmail: {
     env: 'TANDEM_ZENDESK_EMAIL',
