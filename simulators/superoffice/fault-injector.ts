@@ -6,7 +6,7 @@
  * `drop` (the request is carried out, then the connection is closed without an answer: the
  * client cannot tell whether a write happened), `slow` (the answer is delayed by `slowMs`).
  */
-import { SeededRandom } from './seeded-random.js';
+import { SeededRandom } from '../seeded-random.js';
 
 export const faultKinds = ['5xx', '429', '503', 'drop', 'slow'] as const;
 export type FaultKind = (typeof faultKinds)[number];

@@ -4,7 +4,7 @@
  * tenant's own company, and tickets owned by a user and about a customer person. The same seed
  * and counts always give the same tenant.
  */
-import { SeededRandom } from './seeded-random.js';
+import { SeededRandom } from '../seeded-random.js';
 import { entityElement, type TenantData } from './tenant-data.js';
 
 export interface GenerationCounts {

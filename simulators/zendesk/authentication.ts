@@ -3,7 +3,7 @@
  * (`Authorization: Bearer …`) and API tokens (`Authorization: Basic base64(email/token:TOKEN)`).
  * The OAuth refresh-token grant rotates both tokens and deletes the previous ones (OEXP).
  */
-import type { RandomSource } from './random-source.js';
+import type { SeededRandom } from '../seeded-random.js';
 import type { SimulatorClock } from './simulator-clock.js';
 
 export interface OAuthClient {
@@ -52,9 +52,9 @@ export class Authenticator {
   readonly #clients: readonly OAuthClient[];
   readonly #ttlSeconds: number;
   readonly #clock: SimulatorClock;
-  readonly #random: RandomSource;
+  readonly #random: SeededRandom;
 
-  constructor(credentials: SimulatorCredentials, clock: SimulatorClock, random: RandomSource) {
+  constructor(credentials: SimulatorCredentials, clock: SimulatorClock, random: SeededRandom) {
     this.#clock = clock;
     this.#random = random;
     for (const token of credentials.oauthTokens ?? [defaultCredentials.oauthToken]) {

@@ -8,7 +8,7 @@
  * pick either phase, as a gateway in front of Zendesk can fail either way; 500, 503 and 429 are
  * always `before`.
  */
-import { RandomSource } from './random-source.js';
+import { SeededRandom } from '../seeded-random.js';
 
 export type FaultKind = '5xx' | '429' | 'drop' | 'slow';
 export type FaultPhase = 'before' | 'after';
@@ -48,14 +48,14 @@ const allKinds: readonly FaultKind[] = ['5xx', '429', 'drop', 'slow'];
 
 export class FaultInjector {
   #random: RandomFaultSettings | undefined;
-  #randomSource = new RandomSource(1);
+  #randomSource = new SeededRandom(1);
   #script: ScriptedFault[] = [];
   readonly #injected: Record<FaultKind, number> = { '5xx': 0, '429': 0, drop: 0, slow: 0 };
 
   /** Random faults from now on (replaces earlier random settings; the script still goes first). */
   set(settings: RandomFaultSettings): void {
     this.#random = settings;
-    this.#randomSource = new RandomSource(settings.seed ?? 1);
+    this.#randomSource = new SeededRandom(settings.seed ?? 1);
   }
 
   /** Queues faults for the next matching requests, in order. */

@@ -4,7 +4,7 @@
  * The same seed always gives the same account. Everything is dated in the past, outside the
  * incremental exports' withheld window.
  */
-import type { RandomSource } from './random-source.js';
+import type { SeededRandom } from '../seeded-random.js';
 import type { ZendeskState } from './zendesk-state.js';
 
 const firstNames = [
@@ -132,7 +132,7 @@ export interface GeneratedCounts {
 
 export function generateAccount(
   state: ZendeskState,
-  random: RandomSource,
+  random: SeededRandom,
   counts: GeneratedCounts,
   ownerId: number,
 ): void {

@@ -24,6 +24,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import { SeededRandom } from '../seeded-random.js';
 import { Authenticator, type SimulatorCredentials } from './authentication.js';
 import { CallCounter } from './call-counter.js';
 import { SimulatorData } from './data-access.js';
@@ -31,7 +32,6 @@ import { accountRateLimitText, couldNotAuthenticate, invalidEndpoint } from './e
 import { type Fault, FaultInjector } from './fault-injector.js';
 import { generateAccount } from './generated-data.js';
 import { JobQueue } from './job-queue.js';
-import { RandomSource } from './random-source.js';
 import { type BucketState, defaultRateLimits, RateLimiter, type RateLimits } from './rate-limiter.js';
 import { registerIdentityRoutes } from './routes/identities-routes.js';
 import { registerIncrementalRoutes } from './routes/incremental-routes.js';
@@ -108,7 +108,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 export async function startZendeskSimulator(options: ZendeskSimulatorOptions = {}): Promise<ZendeskSimulator> {
   const clock = options.clock ?? createSystemClock();
-  const random = new RandomSource(options.seed ?? 1);
+  const random = new SeededRandom(options.seed ?? 1);
   const state = new ZendeskState(clock, random);
   const authenticator = new Authenticator(options.credentials ?? {}, clock, random);
   const owner = state.createUser(

@@ -4,7 +4,7 @@
  * clock, so they finish promptly in tests that never advance the clock. Job ids look like
  * Zendesk's (`V3-<hex>`).
  */
-import type { RandomSource } from './random-source.js';
+import type { SeededRandom } from '../seeded-random.js';
 import type { SimulatorClock } from './simulator-clock.js';
 
 export type JobState = 'queued' | 'working' | 'completed' | 'failed';
@@ -44,13 +44,13 @@ export class JobQueue {
   readonly #jobs = new Map<string, SimulatedJob>();
   readonly #pending: SimulatedJob[] = [];
   readonly #clock: SimulatorClock;
-  readonly #random: RandomSource;
+  readonly #random: SeededRandom;
   readonly #options: JobQueueOptions;
   #timer: NodeJS.Timeout | undefined;
   #held = false;
   #closed = false;
 
-  constructor(clock: SimulatorClock, random: RandomSource, options: JobQueueOptions) {
+  constructor(clock: SimulatorClock, random: SeededRandom, options: JobQueueOptions) {
     this.#clock = clock;
     this.#random = random;
     this.#options = options;

@@ -4,6 +4,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import type { SeededRandom } from '../seeded-random.js';
 import {
   detailsText,
   type FieldErrors,
@@ -16,7 +17,6 @@ import {
   updateConflict,
 } from './error-bodies.js';
 import type { JobOutcome, JobQueue, JobResultItem } from './job-queue.js';
-import type { RandomSource } from './random-source.js';
 import type { RateLimiter } from './rate-limiter.js';
 import type { ZendeskState } from './zendesk-state.js';
 
@@ -34,7 +34,7 @@ export interface SimulatorContext {
   readonly state: ZendeskState;
   readonly jobs: JobQueue;
   readonly limiter: RateLimiter | undefined;
-  readonly random: RandomSource;
+  readonly random: SeededRandom;
   readonly settings: SimulatorSettings;
   /** The user acting for a request (the owner for OAuth, the token's user for API tokens). */
   callerOf(request: FastifyRequest): number;

@@ -3,8 +3,9 @@
  * (zendesk-api.md §2, §6). Routes and bulk jobs both go through these methods, so a rule holds
  * the same whether a record arrives one by one or inside a job.
  */
+
+import type { SeededRandom } from '../seeded-random.js';
 import type { FieldErrors } from './error-bodies.js';
-import type { RandomSource } from './random-source.js';
 import type { IdentityInput, OrganizationInput, TicketInput, UserInput } from './request-bodies.js';
 import { epochSeconds, type SimulatorClock, zendeskTimestamp } from './simulator-clock.js';
 
@@ -107,9 +108,9 @@ const hasErrors = (errors: FieldErrors) => Object.keys(errors).length > 0;
  */
 class IdSequence {
   #next: number;
-  readonly #random: RandomSource | undefined;
+  readonly #random: SeededRandom | undefined;
 
-  constructor(start: number, random?: RandomSource) {
+  constructor(start: number, random?: SeededRandom) {
     this.#next = start;
     this.#random = random;
   }
@@ -142,7 +143,7 @@ export class ZendeskState {
   readonly #organizationNameIndex = new Map<string, number>();
   readonly #organizationExternalIndex = new Map<string, number>();
 
-  constructor(clock: SimulatorClock, random: RandomSource) {
+  constructor(clock: SimulatorClock, random: SeededRandom) {
     this.#clock = clock;
     this.#userIds = new IdSequence(361_000_000_000_0 + random.integer(0, 9_999_999), random);
     this.#organizationIds = new IdSequence(613_000_000_000_0 + random.integer(0, 9_999_999), random);

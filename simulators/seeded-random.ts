@@ -1,8 +1,9 @@
 /**
- * A small seeded pseudo-random generator (mulberry32), so generated data, fault injection and
- * job ids are the same on every run with the same seed.
+ * A small seeded pseudo-random generator (mulberry32), so each simulator's generated data, fault
+ * injection and ids are the same on every run with the same seed. Both simulators use it; it holds
+ * no knowledge of either API.
  */
-export class RandomSource {
+export class SeededRandom {
   #state: number;
 
   constructor(seed: number) {
