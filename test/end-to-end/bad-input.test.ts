@@ -1,0 +1,362 @@
+/**
+ * Bad input from outside (design invariant 5, isolation): malformed answers from either API, a
+ * record the other system refuses, and a bad configuration. Each must give a clear error naming what
+ * is wrong, keep the rest syncing, and lose nothing: a refused record is listed with its reason and
+ * tried again once it changes; a malformed answer fails the cycle without storing anything from it,
+ * and the next cycle picks up where the last good page left off.
+ *
+ * Malformed answers come from a small loopback proxy in front of a simulator that rewrites the
+ * answers a test picks. Configuration problems are checked through `tandem sync` run as a child
+ * process, so the test sees the message and exit code a person would.
+ */
+import { execFile } from 'node:child_process';
+import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pino from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { entityElement } from '../../simulators/superoffice/index.js';
+import { openTenant, type Tenant } from '../../src/cli/tenant.js';
+import type { TandemConfig } from '../../src/config/config.js';
+import { type SyncHarness, startSyncHarness } from './sync-harness.js';
+
+const tandemBin = resolve(dirname(fileURLToPath(import.meta.url)), '../../bin/tandem');
+
+interface TandemRun {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function runTandemSync(env: Record<string, string>, cwd: string): Promise<TandemRun> {
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('TANDEM_')));
+  return new Promise((resolvePromise) => {
+    execFile(
+      process.execPath,
+      [tandemBin, 'sync', '--json'],
+      { cwd, env: { ...inherited, ...env }, encoding: 'utf8' },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
+        resolvePromise({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+/** Replaces one answer: the status and body the proxy sends instead of the real one. */
+interface Rewrite {
+  readonly status: number;
+  readonly contentType: string;
+  readonly body: (original: string) => string;
+}
+
+/**
+ * A loopback proxy that forwards every request to `target` and rewrites the answers `rule` picks
+ * (by method and path, before the query). The real request still reaches the simulator.
+ */
+async function startRewritingProxy(
+  target: string,
+  rule: (method: string, path: string) => Rewrite | undefined,
+): Promise<{ url: string; rewritten: string[]; close(): Promise<void> }> {
+  const origin = new URL(target);
+  const rewritten: string[] = [];
+  const server: Server = createServer((incoming, outgoing) => {
+    const upstream = httpRequest(
+      {
+        host: origin.hostname,
+        port: origin.port,
+        method: incoming.method,
+        path: incoming.url,
+        headers: { ...incoming.headers, host: origin.host },
+      },
+      (answer: IncomingMessage) => {
+        const chunks: Buffer[] = [];
+        answer.on('data', (chunk: Buffer) => chunks.push(chunk));
+        answer.on('end', () => {
+          const original = Buffer.concat(chunks).toString('utf8');
+          const path = (incoming.url ?? '/').split('?')[0] ?? '/';
+          const rewrite = rule(incoming.method ?? 'GET', path);
+          if (rewrite === undefined) {
+            const headers = { ...answer.headers };
+            delete headers['transfer-encoding'];
+            delete headers['content-length'];
+            outgoing.writeHead(answer.statusCode ?? 502, headers);
+            outgoing.end(original);
+            return;
+          }
+          rewritten.push(`${incoming.method} ${path}`);
+          outgoing.writeHead(rewrite.status, { 'content-type': rewrite.contentType });
+          outgoing.end(rewrite.body(original));
+        });
+      },
+    );
+    upstream.on('error', () => outgoing.destroy());
+    incoming.pipe(upstream);
+  });
+  await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
+  const { port } = server.address() as AddressInfo;
+  // Keep the target's path: SuperOffice's base carries the tenant and /api/v1.
+  const url = `http://127.0.0.1:${port}${origin.pathname === '/' ? '' : origin.pathname}`;
+  return {
+    url,
+    rewritten,
+    close: () =>
+      new Promise<void>((closed) => {
+        server.closeAllConnections();
+        server.close(() => closed());
+      }),
+  };
+}
+
+/** Rewrites only the first `times` answers a predicate picks. */
+function firstAnswers(
+  times: number,
+  picks: (method: string, path: string) => boolean,
+  rewrite: Rewrite,
+): (method: string, path: string) => Rewrite | undefined {
+  let left = times;
+  return (method, path) => {
+    if (left === 0 || !picks(method, path)) return undefined;
+    left--;
+    return rewrite;
+  };
+}
+
+/**
+ * The harness's tenant again, with one system reached through `urls` (a proxy): same database,
+ * connector settings as the harness's. In this process rather than a `tandem sync` child, because
+ * after a failed cycle the child stays alive until its connector's per-minute request budget timer
+ * runs out (about half a minute; see the report of this test file).
+ */
+async function openTenantThrough(
+  harness: SyncHarness,
+  urls: { superoffice?: string; zendesk?: string },
+): Promise<Tenant> {
+  const config: TandemConfig = {
+    db: harness.dbPath,
+    superoffice: { url: urls.superoffice ?? harness.superoffice.url, auth: { kind: 'bearer', token: 'sim-token' } },
+    zendesk: { url: urls.zendesk ?? harness.zendesk.url, auth: { kind: 'oauth', accessToken: 'sim-token' } },
+    intervalSeconds: 60,
+    sweepMinutes: 360,
+    logLevel: 'error',
+  };
+  return openTenant(config, pino({ level: 'silent' }), {
+    superoffice: { minRetryDelayMs: 5, maxRetryDelayMs: 50 },
+    zendesk: {
+      rateLimitPerMinute: 100_000,
+      incrementalPerMinute: 100_000,
+      perUserUpdatesPerMinute: 100_000,
+      jobPollDelayMs: 5,
+      jobPollMaxDelayMs: 20,
+    },
+  });
+}
+
+const smallTenant = { seed: 31, contacts: 6, persons: 10, tickets: 8, users: 2 } as const;
+
+/** SuperOffice records that must reach Zendesk and have not: contacts and tickets by external id. */
+function missingInZendesk(harness: SyncHarness): string[] {
+  const so = harness.superoffice.data;
+  const zd = harness.zendesk.data;
+  const missing: string[] = [];
+  for (const contact of so.contacts.values()) {
+    const externalId = `superoffice:contact:${contact.contactId}`;
+    if (zd.organizationByExternalId(externalId) === undefined) missing.push(externalId);
+  }
+  for (const ticket of so.tickets.values()) {
+    const externalId = `superoffice:ticket:${ticket.ticketId}`;
+    if (zd.ticketsByExternalId(externalId).length !== 1) missing.push(externalId);
+  }
+  for (const personId of new Set([...so.tickets.values()].map((ticket) => ticket.personId))) {
+    const email = so.livePerson(personId)?.emails[0]?.value;
+    if (email !== undefined && zd.userByEmail(email) === undefined) missing.push(`superoffice:person:${personId}`);
+  }
+  return missing;
+}
+
+function makeContactNamesUnique(harness: SyncHarness): void {
+  const names = new Set<string>();
+  for (const contact of harness.superoffice.data.contacts.values()) {
+    if (names.has(contact.name.toLowerCase())) contact.name = `${contact.name} ${contact.contactId}`;
+    names.add(contact.name.toLowerCase());
+  }
+}
+
+describe('malformed answers', () => {
+  let harness: SyncHarness | undefined;
+  let proxy: { close(): Promise<void> } | undefined;
+  let tenant: Tenant | undefined;
+
+  afterEach(async () => {
+    await tenant?.close();
+    await proxy?.close();
+    await harness?.close();
+    tenant = undefined;
+    proxy = undefined;
+    harness = undefined;
+  });
+
+  it('fails the cycle with a message naming the Zendesk export whose page is not JSON, and the next cycle syncs everything', async () => {
+    harness = await startSyncHarness({ superoffice: { ...smallTenant } });
+    makeContactNamesUnique(harness);
+    const zendeskProxy = await startRewritingProxy(
+      harness.zendesk.url,
+      firstAnswers(1, (method, path) => method === 'GET' && path.startsWith('/api/v2/incremental/tickets'), {
+        status: 200,
+        contentType: 'text/html',
+        body: () => '<html><body>Zendesk is down for maintenance</body></html>',
+      }),
+    );
+    proxy = zendeskProxy;
+    tenant = await openTenantThrough(harness, { zendesk: zendeskProxy.url });
+
+    const failed = tenant.engine.runCycle();
+    await expect(failed).rejects.toMatchObject({ code: 'malformed' });
+    await expect(failed).rejects.toThrow(
+      /^Zendesk answered GET \/api\/v2\/incremental\/tickets\S* with a body that is not JSON$/,
+    );
+    expect(zendeskProxy.rewritten).toHaveLength(1);
+
+    const report = await tenant.engine.runCycle();
+    expect(report.status).toBe('completed');
+    expect(report.failures).toEqual([]);
+    expect(missingInZendesk(harness)).toEqual([]);
+  });
+
+  it('fails the cycle with a message naming the SuperOffice read that lacks a required field, and the next cycle syncs everything', async () => {
+    harness = await startSyncHarness({ superoffice: { ...smallTenant } });
+    makeContactNamesUnique(harness);
+    const superofficeProxy = await startRewritingProxy(
+      harness.superoffice.url,
+      firstAnswers(1, (method, path) => method === 'GET' && /\/Ticket\/\d+$/.test(path), {
+        status: 200,
+        contentType: 'application/json',
+        // A ticket without its id and title, as a broken gateway or an API change might send.
+        body: (original) => {
+          const { TicketId: _id, Title: _title, ...rest } = JSON.parse(original) as Record<string, unknown>;
+          return JSON.stringify(rest);
+        },
+      }),
+    );
+    proxy = superofficeProxy;
+    tenant = await openTenantThrough(harness, { superoffice: superofficeProxy.url });
+
+    const failed = tenant.engine.runCycle();
+    await expect(failed).rejects.toMatchObject({ code: 'malformed' });
+    await expect(failed).rejects.toThrow(/^SuperOffice answered GET \S*\/Ticket\/\d+ with an unexpected shape/);
+    expect(superofficeProxy.rewritten).toHaveLength(1);
+
+    const report = await tenant.engine.runCycle();
+    expect(report.status).toBe('completed');
+    expect(report.failures).toEqual([]);
+    expect(missingInZendesk(harness)).toEqual([]);
+  });
+});
+
+describe('a record the other system refuses', () => {
+  it('lists the refused person with its reason, syncs everything else, and creates the person once it is corrected', async () => {
+    const harness = await startSyncHarness({ superoffice: { ...smallTenant } });
+    try {
+      makeContactNamesUnique(harness);
+      const so = harness.superoffice.data;
+      const [owner] = so.associates.values();
+      const [contact] = [...so.contacts.values()].filter((row) => !row.isOwnerContact);
+      if (owner === undefined || contact === undefined) throw new Error('the generated tenant has no user or customer');
+      // Typed by hand into SuperOffice, which does not check e-mail addresses; Zendesk does (422).
+      const person = so.createPerson({
+        contactId: contact.contactId,
+        firstname: 'Kari',
+        lastname: 'Nordmann',
+        emails: [entityElement('kari.nordmann(at)example.com', 'Job')],
+      });
+      const ticket = so.createTicket({
+        title: 'Printer on fire',
+        ownedBy: owner.associateId,
+        personId: person.personId,
+      });
+
+      const first = await harness.sync();
+      expect(first.status).toBe('completed');
+      expect(first.failures).toHaveLength(1);
+      const [failure] = first.failures;
+      expect(failure?.target).toBe('zendesk:user:');
+      expect(failure?.error.code).toBe('validation');
+      expect(failure?.error.message).toMatch(/kari\.nordmann\(at\)example\.com/);
+      expect(failure?.error.fields?.email?.join(' ')).toMatch(/not properly formatted/);
+      expect(failure?.retryAt).toBeNull(); // refused for its values: tried again when they change
+      expect(failure?.advice).toMatch(/Correct the record/);
+      // The rest is synced, the ticket about that person included.
+      expect(missingInZendesk(harness)).toEqual([`superoffice:person:${person.personId}`]);
+      expect(harness.zendesk.data.ticketsByExternalId(`superoffice:ticket:${ticket.ticketId}`)).toHaveLength(1);
+      const stored = await harness.store.listFailedOutbox(10);
+      expect(stored.map((row) => [row.state, row.lastError?.code])).toEqual([['failed', 'validation']]);
+
+      // Nothing changed: the refused create is not sent again.
+      const quiet = await harness.sync();
+      expect(quiet.writes.calls).toBe(0);
+      expect(quiet.failures).toEqual([]);
+
+      // Someone corrects the person card in SuperOffice: the create goes out again and succeeds.
+      harness.clock.advance(1000);
+      so.editPerson(person.personId, {
+        title: 'Office manager',
+        emails: [entityElement('kari.nordmann@example.com', 'Job')],
+      });
+      const corrected = await harness.sync();
+      expect(corrected.failures).toEqual([]);
+      expect(corrected.writes.created).toBe(1);
+      expect(missingInZendesk(harness)).toEqual([]);
+      expect(harness.zendesk.data.userByEmail('kari.nordmann@example.com')?.external_id).toBe(
+        `superoffice:person:${person.personId}`,
+      );
+      expect(await harness.store.listFailedOutbox(10)).toEqual([]);
+      const last = await harness.sync();
+      expect(last.writes.calls).toBe(0);
+    } finally {
+      await harness.close();
+    }
+  });
+});
+
+describe('a bad configuration', () => {
+  let harness: SyncHarness | undefined;
+
+  afterEach(async () => {
+    await harness?.close();
+    harness = undefined;
+  });
+
+  it('exits 2 naming TANDEM_ZENDESK_URL when it is not a URL, before touching either system', async () => {
+    harness = await startSyncHarness({ superoffice: { ...smallTenant } });
+    const run = await runTandemSync({ ...harness.env, TANDEM_ZENDESK_URL: 'acme.zendesk' }, dirname(harness.dbPath));
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/TANDEM_ZENDESK_URL is not a URL: 'acme\.zendesk'/);
+    expect(harness.superoffice.calls.total + harness.zendesk.calls.total).toBe(0);
+  });
+
+  it('exits 3 with a message about the credentials when Zendesk refuses the token, and writes nothing', async () => {
+    harness = await startSyncHarness({ superoffice: { ...smallTenant } });
+    const run = await runTandemSync(
+      { ...harness.env, TANDEM_ZENDESK_OAUTH_TOKEN: 'expired-token' },
+      dirname(harness.dbPath),
+    );
+    expect(run.code).toBe(3);
+    expect(run.stderr).toMatch(/Zendesk/);
+    expect(run.stderr).toMatch(/Check the credentials/);
+    expect(run.stderr).not.toMatch(/expired-token/);
+    expect(harness.superoffice.calls.writes + harness.zendesk.calls.writes).toBe(0);
+  });
+
+  it('exits 3 with a message about the credentials when SuperOffice refuses the token, and writes nothing', async () => {
+    harness = await startSyncHarness({ superoffice: { ...smallTenant } });
+    const run = await runTandemSync(
+      { ...harness.env, TANDEM_SUPEROFFICE_TOKEN: 'expired-token' },
+      dirname(harness.dbPath),
+    );
+    expect(run.code).toBe(3);
+    expect(run.stderr).toMatch(/SuperOffice/);
+    expect(run.stderr).toMatch(/Check the credentials/);
+    expect(harness.superoffice.calls.writes + harness.zendesk.calls.writes).toBe(0);
+  });
+});
