@@ -7,6 +7,14 @@ import type { EntityKind } from '../spec/flows.js';
 import type { RecordRef, SourceRecord } from './model.js';
 import type { CanonicalValue } from './transforms.js';
 
+/**
+ * The key of `MemberSnapshot.known` that keeps the member's modification time as last seen, so an
+ * edit that did not move it can be told apart (see conflict-policy.ts). Attribute names are plain
+ * words, so the `@` keeps it apart from them; it rides in `known` because the store keeps that map
+ * per record as it is.
+ */
+export const modifiedAtKnownKey = '@modifiedAt';
+
 /** Why an attribute holds its value. */
 export type DecisionRule =
   | 'first-value' // the entity's first value for the attribute
@@ -32,7 +40,10 @@ export interface BaseValue {
 export interface MemberSnapshot {
   /** The member as last read (patched with our successful writes). */
   readonly record: SourceRecord;
-  /** Per attribute, the canonical value we last saw in or wrote to this member. */
+  /**
+   * Per attribute, the canonical value we last saw in or wrote to this member; under
+   * `modifiedAtKnownKey`, the modification time the member reported when the planner last saw it.
+   */
   readonly known: Readonly<Record<string, CanonicalValue>>;
   /** When we first saw the record's current content (stands in for a missing modification time). */
   readonly seenAt: string;
@@ -74,4 +85,11 @@ export interface EntityDirectory {
   nameHolder(nameKey: string): string | undefined;
   /** Why a record is not linked (an ambiguity), for messages about what a write waits for. */
   unlinkedReason(ref: RecordRef): string | undefined;
+  /**
+   * Why an entity gets no Zendesk record until someone acts (its create is held: a duplicate or
+   * missing organization name; see `heldCreateOf`), or undefined when it has one or may still get
+   * one. A reference to such an entity is written empty instead of waiting for good. Optional: a
+   * directory without it makes every such reference wait.
+   */
+  heldCreate?(entityId: string): string | undefined;
 }

@@ -4,8 +4,15 @@
  * waits or is deliberately left as it is. Pure: everything it needs comes in as arguments.
  */
 import type { EntityKind } from '../spec/flows.js';
-import type { ConflictPolicy } from './conflict-policy.js';
-import type { BaseValue, DecisionRule, EntityDirectory, EntitySnapshot, MemberSnapshot } from './entity.js';
+import { type ConflictPolicy, editTimeOf } from './conflict-policy.js';
+import {
+  type BaseValue,
+  type DecisionRule,
+  type EntityDirectory,
+  type EntitySnapshot,
+  type MemberSnapshot,
+  modifiedAtKnownKey,
+} from './entity.js';
 import { type MemberField, memberFields } from './member-fields.js';
 import { type PropertyValue, type PropertyValues, type RecordRef, type RecordType, refKey } from './model.js';
 import { type AttributeConflict, type AttributeObservation, reconcileAttribute } from './reconcile.js';
@@ -69,6 +76,7 @@ export type HoldReason =
   | 'no-counterpart' // the referenced person has no SuperOffice record of the needed type
   | 'duplicate-name' // Zendesk organization names are unique
   | 'missing-name' // Zendesk requires an organization name
+  | 'held-reference' // the referenced entity gets no Zendesk record until someone acts (e.g. its name is taken)
   | 'deleted-member'; // the record was deleted in its system
 
 export interface Hold {
@@ -134,7 +142,13 @@ export function extractField(
 type Translation =
   | { readonly kind: 'value'; readonly wire: PropertyValue }
   | { readonly kind: 'wait'; readonly waitsFor: string; readonly message: string }
-  | { readonly kind: 'hold'; readonly reason: HoldReason; readonly message: string };
+  | {
+      readonly kind: 'hold';
+      readonly reason: HoldReason;
+      readonly message: string;
+      /** The target must not keep another value instead: an existing record's value is emptied. */
+      readonly clearsTarget: boolean;
+    };
 
 /** A canonical value as the property of one target system, or why it cannot be written now. */
 function translate(
@@ -159,6 +173,8 @@ function translate(
         message: `Zendesk accepts only agents as ${field.path}; person ${value} has ${
           member === undefined ? 'no Zendesk user' : 'a Zendesk user that is not an agent'
         }, so the ticket keeps no ${field.path} there. Make the user an agent in Zendesk to sync it.`,
+        // Keeping the previous assignee would show a person SuperOffice no longer names.
+        clearsTarget: true,
       };
     }
     return { kind: 'value', wire: member.ref.id };
@@ -169,6 +185,17 @@ function translate(
       kind: 'hold',
       reason: 'no-counterpart',
       message: `${field.path} needs a SuperOffice ${wantedType}, and ${field.references.kind} ${value} has none; the SuperOffice value is left unchanged.`,
+      clearsTarget: false,
+    };
+  }
+  // A dependency held for good (its name is taken, or missing) would make this write wait forever.
+  const held = member === undefined ? directory.heldCreate?.(value) : undefined;
+  if (held !== undefined) {
+    return {
+      kind: 'hold',
+      reason: 'held-reference',
+      message: `${field.references.kind} ${value} gets no Zendesk ${wantedType} until someone acts (${held}); the Zendesk record is written without ${field.path}, and gets it once that ${wantedType} exists.`,
+      clearsTarget: true,
     };
   }
   return {
@@ -207,6 +234,21 @@ const zendeskTypeOfKind: Readonly<Record<EntityKind, RecordType>> = {
   ticket: 'ticket',
 };
 
+/**
+ * Why an entity's Zendesk record is not created until someone acts, from its last plan: an
+ * organization whose name is taken in Zendesk or missing. Undefined when the entity has a Zendesk
+ * record, or its create merely waits (for a dependency, or a retry). The engine answers
+ * `EntityDirectory.heldCreate` with it for referenced entities that have no Zendesk record.
+ */
+export function heldCreateOf(entity: EntitySnapshot): string | undefined {
+  const zendeskType = zendeskTypeOfKind[entity.kind];
+  const hasRecord = entity.members.some(
+    (member) => member.record.ref.system === 'zendesk' && member.record.ref.type === zendeskType,
+  );
+  if (hasRecord || entity.kind !== 'organization' || createOrigin(entity) === undefined) return undefined;
+  return entity.holds[holdKey(`zendesk:${zendeskType}:`, 'name')];
+}
+
 export function planEntity(entity: EntitySnapshot, context: PlanContext): EntityPlan {
   const { directory } = context;
   const decisions: Decision[] = [];
@@ -231,6 +273,7 @@ export function planEntity(entity: EntitySnapshot, context: PlanContext): Entity
     const key = refKey(member.record.ref);
     known[key] = { ...member.known };
     if (member.record.deleted) continue;
+    (known[key] as Record<string, CanonicalValue>)[modifiedAtKnownKey] = member.record.modifiedAt;
     const values = new Map<string, Extracted>();
     currentOf.set(key, values);
     for (const field of memberFields(member.record.ref.system, member.record.ref.type)) {
@@ -253,12 +296,18 @@ export function planEntity(entity: EntitySnapshot, context: PlanContext): Entity
         continue;
       }
       const list = observations.get(field.attribute) ?? [];
+      const knownValue = member.known[field.attribute];
       list.push({
         member: key,
         system: member.record.ref.system,
         current: extracted.value,
-        known: member.known[field.attribute],
-        changedAt: member.record.modifiedAt ?? member.seenAt,
+        known: knownValue,
+        changedAt: editTimeOf({
+          modifiedAt: member.record.modifiedAt,
+          modifiedAtBefore: member.known[modifiedAtKnownKey],
+          seenAt: member.seenAt,
+          valueChanged: knownValue !== undefined && knownValue !== extracted.value,
+        }),
       });
       observations.set(field.attribute, list);
       (known[key] as Record<string, CanonicalValue>)[field.attribute] = extracted.value;
@@ -342,6 +391,10 @@ export function planEntity(entity: EntitySnapshot, context: PlanContext): Entity
           reason: translation.reason,
           message: translation.message,
         });
+        if (translation.clearsTarget && seen.value !== null) {
+          values[field.path] = null; // emptying a reference is a write the target always accepts
+          written[field.attribute] = null;
+        }
         continue;
       }
       if (entity.kind === 'organization' && ref.system === 'zendesk' && field.attribute === 'name') {

@@ -664,3 +664,46 @@ describe('conflicts: the same attribute edited on both sides between two cycles'
     expect(report.conflicts.map((conflict) => conflict.attribute)).toEqual(['subject']);
   });
 });
+
+describe('values one side cannot take or date, over HTTP', () => {
+  it('takes the Zendesk assignee away when the SuperOffice Person changes to a person who is not an agent, and records why', async () => {
+    const agent = h.zendesk.data.createUser({ name: 'Siri Support', email: 'a@x.example', role: 'agent' });
+    const siri = personWith({ emails: ['a@x.example'] });
+    const kari = personWith({ emails: ['c@x.example'] });
+    const ticket = h.superoffice.data.createTicket({ title: 'Printer on fire', personId: siri.personId });
+    await h.sync();
+    const ticketId = await zendeskId('ticket', ticket.ticketId);
+    expect(zendeskTicket(ticketId).assignee_id).toBe(agent.id);
+
+    nextSecond();
+    h.superoffice.data.editTicket(ticket.ticketId, { personId: kari.personId });
+    const report = await h.sync();
+
+    expect(zendeskTicket(ticketId).assignee_id).toBeNull();
+    expect(report.failures).toEqual([]);
+    expect(report.holds.filter((hold) => hold.attribute === 'assignee')).toEqual([
+      expect.objectContaining({ reason: 'agent-only', member: `zendesk:ticket:${ticketId}` }),
+    ]);
+    expect(h.superoffice.data.tickets.get(ticket.ticketId)?.personId).toBe(kari.personId);
+  });
+
+  it('lets a later SuperOffice phone edit win a conflict although SuperOffice kept the person’s Updated date', async () => {
+    const existing = h.zendesk.data.createUser({ name: 'Kari Nordmann', email: 'kari@fjord.example' });
+    const kari = personWith({ emails: ['kari@fjord.example'], phones: ['+4711111111'] });
+    const updatedBefore = superofficePerson(kari.personId).updatedDate;
+    await h.sync();
+
+    h.clock.advance(60_000);
+    h.zendesk.data.editUser(existing.id, { phone: '+4722222222' });
+    h.clock.advance(60_000);
+    h.superoffice.data.editPerson(kari.personId, { privatePhones: [entityElement('+4733333333')] });
+    expect(superofficePerson(kari.personId).updatedDate).toBe(updatedBefore);
+    const report = await h.sync({ sweep: true });
+
+    expect(zendeskUser(existing.id).phone).toBe('+4733333333');
+    expect(superofficePerson(kari.personId).privatePhones[0]?.strippedValue).toBe('+4733333333');
+    expect(report.conflicts).toEqual([
+      expect.objectContaining({ attribute: 'phone', winner: expect.objectContaining({ system: 'superoffice' }) }),
+    ]);
+  });
+});

@@ -735,3 +735,137 @@ describe('engine cycle', () => {
     expect(real.counts.creates).toBe(2);
   });
 });
+
+describe('references a target system cannot take', () => {
+  const created = '2024-03-26T08:00:00Z';
+
+  it('clears a Zendesk assignee when the SuperOffice Person changes to a person Zendesk cannot assign, and records why', async () => {
+    const h = await open();
+    const agentId = h.zendesk.add(
+      'user',
+      { email: 'a@x.example', phone: null, organization_id: null },
+      { facts: { isAgent: true } },
+    );
+    const a = h.superoffice.add('person', {
+      'Contact.ContactId': null,
+      'Emails.Value': 'a@x.example',
+      'PrivatePhones.Value': null,
+    });
+    const c = h.superoffice.add('person', {
+      'Contact.ContactId': null,
+      'Emails.Value': 'c@x.example',
+      'PrivatePhones.Value': null,
+    });
+    const ticketId = h.superoffice.add(
+      'ticket',
+      { 'OwnedBy.AssociateId': null, 'Person.PersonId': a, TimeToReply: null, Title: 'T' },
+      { facts: { createdAt: created } },
+    );
+    await h.cycle();
+    expect(only(h.zendesk.all('ticket')).values.assignee_id).toBe(agentId);
+
+    h.superoffice.edit('ticket', ticketId, { 'Person.PersonId': c });
+    const report = await h.cycle();
+    expect(only(h.zendesk.all('ticket')).values.assignee_id).toBeNull();
+    expect(report.failures).toEqual([]);
+    expect(report.holds).toEqual([expect.objectContaining({ reason: 'agent-only', attribute: 'assignee' })]);
+    expect(h.superoffice.get('ticket', ticketId)?.values['Person.PersonId']).toBe(c);
+    const quiet = await h.cycle();
+    expect(quiet.writes.calls).toBe(0);
+  });
+});
+
+describe('conflicts on values whose edit the system does not date', () => {
+  it('dates an e-mail or phone edit that left the record’s modification time unchanged when it was detected, so a later SuperOffice edit wins', async () => {
+    const h = await open();
+    const personModifiedAt = h.clock.now().toISOString();
+    const personValues = {
+      'Contact.ContactId': null,
+      'Emails.Value': 'kari@x.example',
+      'PrivatePhones.Value': '+4711111111',
+    };
+    const personId = h.superoffice.add('person', personValues, { modifiedAt: personModifiedAt });
+    const userId = h.zendesk.add('user', { email: 'kari@x.example', phone: '+4711111111', organization_id: null });
+    await h.cycle();
+
+    h.clock.advance(60);
+    h.zendesk.edit('user', userId, { phone: '+4722222222' });
+    h.clock.advance(60);
+    // SuperOffice keeps a person's Updated date for a phone-only edit: same record, same modification time.
+    h.superoffice.add(
+      'person',
+      { ...personValues, 'PrivatePhones.Value': '+4733333333' },
+      { id: personId, modifiedAt: personModifiedAt },
+    );
+    const report = await h.cycle({ sweep: true });
+
+    expect(h.zendesk.get('user', userId)?.values.phone).toBe('+4733333333');
+    expect(h.superoffice.get('person', personId)?.values['PrivatePhones.Value']).toBe('+4733333333');
+    expect(report.conflicts).toHaveLength(1);
+    const conflict = report.conflicts[0] as (typeof report.conflicts)[number];
+    expect(conflict.winner.system).toBe('superoffice');
+    const superofficeCandidate = conflict.candidates.find((candidate) => candidate.system === 'superoffice');
+    expect(superofficeCandidate?.changedAt).not.toBe(personModifiedAt);
+  });
+
+  it('still dates an edit by the record’s modification time when that time moved', async () => {
+    const h = await open();
+    const personId = h.superoffice.add('person', {
+      'Contact.ContactId': null,
+      'Emails.Value': 'ola@x.example',
+      'PrivatePhones.Value': '+4711111111',
+    });
+    const userId = h.zendesk.add('user', { email: 'ola@x.example', phone: '+4711111111', organization_id: null });
+    await h.cycle();
+
+    h.clock.advance(60);
+    h.superoffice.edit('person', personId, { 'PrivatePhones.Value': '+4733333333' });
+    h.clock.advance(60);
+    h.zendesk.edit('user', userId, { phone: '+4722222222' });
+    const report = await h.cycle({ sweep: true });
+
+    expect(h.superoffice.get('person', personId)?.values['PrivatePhones.Value']).toBe('+4722222222');
+    expect(report.conflicts[0]?.winner.system).toBe('zendesk');
+  });
+});
+
+describe('references to an organization held for good', () => {
+  // Needs the engine to answer EntityDirectory.heldCreate (see src/core/planner.ts heldCreateOf);
+  // until it does, such references wait, and this test is expected to fail.
+  it.fails('creates the users of a contact whose name is taken without organization, records why, and adds it once the contact is renamed', async () => {
+    const h = await open();
+    h.superoffice.add('contact', { Name: 'Acme' }, { id: '1' });
+    h.superoffice.add('contact', { Name: 'ACME ' }, { id: '2' });
+    const personId = h.superoffice.add('person', {
+      'Contact.ContactId': '2',
+      'Emails.Value': 'kari@acme.example',
+      'PrivatePhones.Value': null,
+    });
+    const userId = h.superoffice.add('user', { personEmail: 'ola@acme.example', contactId: '2' }, { modifiedAt: null });
+    h.superoffice.add(
+      'ticket',
+      { 'OwnedBy.AssociateId': userId, 'Person.PersonId': personId, TimeToReply: null, Title: 'T' },
+      { facts: { createdAt: '2024-03-26T08:00:00Z' } },
+    );
+    const report = await h.cycle();
+
+    expect(report.waits).toEqual([]);
+    const users = h.zendesk.all('user');
+    expect(users.map((user) => [user.values.email, user.values.organization_id]).sort()).toEqual([
+      ['kari@acme.example', null],
+      ['ola@acme.example', null],
+    ]);
+    const requester = users.find((user) => user.values.email === 'ola@acme.example');
+    expect(only(h.zendesk.all('ticket')).values.requester_id).toBe(requester?.ref.id);
+    expect(report.holds.filter((hold) => hold.reason === 'held-reference').map((hold) => hold.attribute)).toEqual([
+      'organization',
+      'organization',
+    ]);
+
+    h.superoffice.edit('contact', '2', { Name: 'Acme Oslo' });
+    await h.cycle();
+    const oslo = h.zendesk.all('organization').find((organization) => organization.values.name === 'Acme Oslo');
+    expect(oslo).toBeDefined();
+    expect(h.zendesk.all('user').map((user) => user.values.organization_id)).toEqual([oslo?.ref.id, oslo?.ref.id]);
+  });
+});
