@@ -36,17 +36,8 @@ export function runCommand(): CommandUnknownOpts {
           intervalMs: intervalSeconds * 1000,
           sweepIntervalMs: config.sweepMinutes * 60_000,
           signal: stop.signal,
+          // The engine logs each cycle's line; the failures that need a person are repeated here one per line.
           onCycle: (report) => {
-            logger.info(
-              {
-                cycleId: report.cycleId,
-                status: report.status,
-                writes: report.writes,
-                conflicts: report.counts.conflicts,
-                waits: report.counts.waits,
-              },
-              `cycle ${report.status}: ${report.writes.created} created, ${report.writes.updated} updated, ${report.writes.failed} failed`,
-            );
             for (const failure of report.failures) {
               logger.warn(
                 { target: failure.target, error: failure.error, retryAt: failure.retryAt },
