@@ -41,7 +41,7 @@ function notes(property: PropertyMapping): string {
   if (property.references !== undefined) {
     const target = flowByName(property.references);
     parts.push(
-      `Points at the ${target.seedNames.superoffice} ↔ ${singular(target.seedNames.zendesk)} link; waits until that record is linked.`,
+      `Points at the ${target.seedNames.superoffice} ↔ ${singular(target.seedNames.zendesk)} link; waits while that record is not linked yet, and is left empty (and recorded) when it never can be.`,
     );
   }
   if (property.note !== undefined) parts.push(property.note);
