@@ -33,6 +33,7 @@ import { startZendeskSimulator, type ZendeskSimulator } from '../simulators/zend
 import { openTenant } from '../src/cli/tenant.js';
 import { loadConfig } from '../src/config/config.js';
 import type { CycleReport } from '../src/engine/cycle-report.js';
+import type { StateStore } from '../src/store/state-store.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -62,7 +63,7 @@ type HostRequest =
   | { readonly id: number; readonly command: 'reset-calls' }
   | { readonly id: number; readonly command: 'edit' }
   | { readonly id: number; readonly command: 'census' }
-  | { readonly id: number; readonly command: 'memory' };
+  | { readonly id: number; readonly command: 'cpu' };
 
 interface CallCounts {
   readonly superoffice: Record<string, number>;
@@ -255,8 +256,10 @@ async function hostSimulators(): Promise<void> {
         } satisfies EditSummary);
       case 'census':
         return answer(census(superoffice, zendesk));
-      case 'memory':
-        return answer(process.memoryUsage().rss);
+      case 'cpu': {
+        const usage = process.cpuUsage();
+        return answer((usage.user + usage.system) / 1000);
+      }
     }
   });
   process.on('disconnect', () => {
@@ -311,6 +314,47 @@ async function startHost(): Promise<{ host: SimulatorHost; superofficeUrl: strin
   });
   console.log(`simulators ready in ${(ready.generatedMs / 1000).toFixed(1)} s (separate process)`);
   return { host: new SimulatorHost(child), superofficeUrl: ready.superofficeUrl, zendeskUrl: ready.zendeskUrl };
+}
+
+/**
+ * Time spent in each state-store method, to tell the store's share of a cycle from the rest
+ * (HTTP, parsing, planning). Wraps the methods of the store object the engine holds.
+ */
+class StoreTimer {
+  readonly #totals = new Map<string, { calls: number; ms: number }>();
+
+  constructor(store: StateStore) {
+    const target = store as unknown as Record<string, unknown>;
+    const prototype = Object.getPrototypeOf(store) as Record<string, unknown>;
+    for (const name of Object.getOwnPropertyNames(prototype)) {
+      const method = prototype[name];
+      if (name === 'constructor' || name === 'dryRun' || typeof method !== 'function') continue;
+      target[name] = async (...parameters: unknown[]) => {
+        const started = performance.now();
+        try {
+          return await (method as (...values: unknown[]) => Promise<unknown>).apply(store, parameters);
+        } finally {
+          const total = this.#totals.get(name) ?? { calls: 0, ms: 0 };
+          total.calls++;
+          total.ms += performance.now() - started;
+          this.#totals.set(name, total);
+        }
+      };
+    }
+  }
+
+  /** The slowest methods since the last call, and the total. */
+  take(top: number): { totalMs: number; slowest: string } {
+    const entries = [...this.#totals.entries()].sort(([, a], [, b]) => b.ms - a.ms);
+    this.#totals.clear();
+    return {
+      totalMs: entries.reduce((sum, [, total]) => sum + total.ms, 0),
+      slowest: entries
+        .slice(0, top)
+        .map(([name, total]) => `${name} ${(total.ms / 1000).toFixed(1)} s/${total.calls}`)
+        .join(', '),
+    };
+  }
 }
 
 /** Peak RSS and heap of this process, sampled. */
@@ -428,6 +472,7 @@ async function runBenchmark(): Promise<void> {
       jobPollMaxDelayMs: 200,
     },
   });
+  const storeTimer = new StoreTimer(tenant.store);
   const memory = new MemorySampler();
   const failures: string[] = [];
   try {
@@ -436,12 +481,22 @@ async function runBenchmark(): Promise<void> {
     const cycle = async (label: string, boundsOf: Bounds | ((report: CycleReport) => Bounds)) => {
       await host.ask('reset-calls');
       memory.reset();
+      storeTimer.take(0);
+      const simulatorCpuBefore = await host.ask<number>('cpu');
+      const cpuBefore = process.cpuUsage();
       const started = performance.now();
       const report = await tenant.engine.runCycle();
       const seconds = (performance.now() - started) / 1000;
+      const cpu = process.cpuUsage(cpuBefore);
+      const simulatorCpu = (await host.ask<number>('cpu')) - simulatorCpuBefore;
       memory.sample();
       console.log(`\n${label}:`);
       printCycle(report, seconds);
+      const store = storeTimer.take(4);
+      console.log(
+        `  where the time went: sync process CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s, simulators' CPU ${(simulatorCpu / 1000).toFixed(1)} s; ` +
+          `in the store ${(store.totalMs / 1000).toFixed(1)} s (${store.slowest})`,
+      );
       const calls = await host.ask<CallCounts>('calls');
       const writes = printCalls(label, calls, typeof boundsOf === 'function' ? boundsOf(report) : boundsOf);
       console.log(`  peak memory of the sync process: RSS ${mb(memory.peakRss)}, heap ${mb(memory.peakHeap)}`);
