@@ -41,6 +41,9 @@ async function main(): Promise<void> {
   } catch (error) {
     process.exitCode = reportFailure(error);
   }
+  // Every command has finished its work and closed what it opened by now. A rate-limit timer a
+  // library leaves behind must not keep the process alive; the grace period lets output drain.
+  setTimeout(() => process.exit(), 200).unref();
 }
 
 await main();
