@@ -9,6 +9,7 @@
  *
  *   npm run bench:core                      # 10,000, 100,000 and 1,000,000 entities
  *   npm run bench:core -- --sizes 100000    # one size
+ *   npm run bench:core -- --timeout-minutes 5   # give up on a size after 5 minutes (default 15)
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -131,6 +132,8 @@ class SinkZendesk implements Connector {
 interface SizeResult {
   readonly entities: number;
   readonly initialSeconds: number;
+  /** CPU time (user + system) of the initial cycle: steadier than wall time on a shared machine. */
+  readonly initialCpuSeconds: number;
   readonly entitiesPerSecond: number;
   readonly quietSeconds: number;
   readonly quietWriteCalls: number;
@@ -165,8 +168,10 @@ async function runSize(entities: number): Promise<SizeResult> {
     const time = async () => {
       now += 60_000;
       const started = performance.now();
+      const cpuBefore = process.cpuUsage();
       const report = await engine.runCycle();
-      return { report, seconds: (performance.now() - started) / 1000 };
+      const cpu = process.cpuUsage(cpuBefore);
+      return { report, seconds: (performance.now() - started) / 1000, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
     };
     const initial = await time();
     const quiet = await time();
@@ -178,6 +183,7 @@ async function runSize(entities: number): Promise<SizeResult> {
     return {
       entities: planned,
       initialSeconds: initial.seconds,
+      initialCpuSeconds: initial.cpuSeconds,
       entitiesPerSecond: planned / initial.seconds,
       quietSeconds: quiet.seconds,
       quietWriteCalls: quiet.report.writes.calls,
@@ -203,16 +209,22 @@ if (single !== undefined) {
   process.stdout.write(`${JSON.stringify(result)}\n`);
 } else {
   const sizes = (argument('--sizes') ?? '10000,100000,1000000').split(',').map(Number);
+  const timeoutMinutes = Number(argument('--timeout-minutes') ?? 15);
   const script = fileURLToPath(import.meta.url);
   console.log('Tandem core benchmark: SQLite store (file, WAL), generated SuperOffice, sink Zendesk');
   console.log(
-    'entities  initial cycle  entities/s  quiet cycle (write calls)  10% contacts edited (updates)  peak RSS  peak heap',
+    'entities  initial cycle (CPU)  entities/s  quiet cycle (write calls)  10% contacts edited (updates)  peak RSS  peak heap',
   );
   for (const size of sizes) {
     const child = spawnSync(process.execPath, [...process.execArgv, script, '--child', String(size)], {
       encoding: 'utf8',
       maxBuffer: 1 << 24,
+      timeout: timeoutMinutes * 60_000,
     });
+    if (child.signal === 'SIGTERM') {
+      console.log(`${String(size).padStart(8)}  did not finish within ${timeoutMinutes} minutes (--timeout-minutes)`);
+      continue;
+    }
     if (child.status !== 0) {
       console.error(child.stderr);
       process.exit(1);
@@ -221,7 +233,7 @@ if (single !== undefined) {
     console.log(
       [
         String(result.entities).padStart(8),
-        `${result.initialSeconds.toFixed(1)} s`.padStart(13),
+        `${result.initialSeconds.toFixed(1)} s (${result.initialCpuSeconds.toFixed(1)} s)`.padStart(19),
         Math.round(result.entitiesPerSecond).toLocaleString('en').padStart(10),
         `${result.quietSeconds.toFixed(2)} s (${result.quietWriteCalls})`.padStart(25),
         `${result.editSeconds.toFixed(2)} s (${result.editUpdates})`.padStart(30),

@@ -15,7 +15,6 @@
  * finishes the work; creates carry an idempotency handle, updates write values, so repeating a
  * send never duplicates.
  */
-import { randomUUID } from 'node:crypto';
 import type { Connector, WriteOperation, WriteOutcome } from '../connectors/connector.js';
 import { type ConflictPolicy, defaultConflictPolicy } from '../core/conflict-policy.js';
 import type { EntityDirectory, EntitySnapshot, MemberSummary } from '../core/entity.js';
@@ -30,6 +29,7 @@ import { type EntityKind, flowByName, flowsForRecordType, kindOrder } from '../s
 import {
   type HistoryEntry,
   type JsonValue,
+  type MatchCandidateRow,
   type MatchChange,
   type OutboxInsert,
   type OutboxResult,
@@ -51,6 +51,7 @@ import type {
   ReadReport,
   UpdateReport,
 } from './cycle-report.js';
+import { timeOrderedIds } from './time-ordered-id.js';
 
 export type { CycleProgress, CycleReport, PlanReport } from './cycle-report.js';
 
@@ -68,16 +69,16 @@ export interface SyncEngineOptions {
   policy?: ConflictPolicy;
   onProgress?: (event: CycleProgress) => void;
   log?: SyncEngineLog;
-  /** Ids for new global entities and cycles; random UUIDs by default (tests pass a counter). */
+  /** Ids for new global entities and cycles; time-ordered UUIDs by default (tests pass a counter). */
   newId?: () => string;
   /** Items kept per list of a report; counts are always complete. Default 1,000. */
   reportLimit?: number;
-  /** Entities planned per store transaction. Default 500. */
+  /** Entities planned per store transaction. Default 2,000. */
   planBatchSize?: number;
 }
 
 const writeBatchSize = 100; // Zendesk bulk endpoints take at most 100 items
-const matchBatchSize = 500;
+const matchBatchSize = 2000;
 
 /** Capped lists with complete counts. */
 class ReportCollector {
@@ -215,9 +216,9 @@ export class SyncEngine {
     this.policy = options.policy ?? defaultConflictPolicy;
     this.onProgress = options.onProgress;
     this.log = options.log;
-    this.newId = options.newId ?? randomUUID;
+    this.newId = options.newId ?? timeOrderedIds();
     this.reportLimit = options.reportLimit ?? 1000;
-    this.planBatchSize = options.planBatchSize ?? 500;
+    this.planBatchSize = options.planBatchSize ?? 2000;
   }
 
   /**
@@ -385,13 +386,24 @@ export class SyncEngine {
       const membersNow = new Map<string, RecordRef[]>();
       const changes: MatchChange[] = [];
       const history: HistoryEntry[] = [];
+      // Candidate positions per key, so each record finds its own in the store's order.
+      const positionsOf = new Map<string, number[]>();
+      candidates.forEach((candidate, position) => {
+        const positions = positionsOf.get(candidate.key);
+        if (positions === undefined) positionsOf.set(candidate.key, [position]);
+        else positions.push(position);
+      });
       for (const stored of batch) {
         const record = stored.record;
         const kind = kindOfRecordType(record.ref.system, record.ref.type);
         if (kind === undefined) continue;
-        const keys = new Set(keysOf.get(refKey(record.ref)) ?? []);
-        const mine: MatchCandidate[] = candidates
-          .filter((candidate) => keys.has(candidate.key))
+        const positions = new Set<number>();
+        for (const key of keysOf.get(refKey(record.ref)) ?? []) {
+          for (const position of positionsOf.get(key) ?? []) positions.add(position);
+        }
+        const mine: MatchCandidate[] = [...positions]
+          .sort((left, right) => left - right)
+          .map((position) => candidates[position] as MatchCandidateRow)
           .map((candidate) => ({
             ref: candidate.ref,
             key: candidate.key,

@@ -42,14 +42,38 @@ export class TransactionQueue {
   }
 }
 
+const placeholderLists = new Map<number, string>();
+
 /** `?, ?, ?` for a list of parameters. */
 export function placeholders(count: number): string {
-  return new Array<string>(count).fill('?').join(', ');
+  let list = placeholderLists.get(count);
+  if (list === undefined) {
+    list = new Array<string>(count).fill('?').join(', ');
+    if (placeholderLists.size < 1000) placeholderLists.set(count, list);
+  }
+  return list;
 }
 
 /** Splits a list into chunks that stay under both dialects' parameter limits. */
 export function chunked<T>(items: readonly T[], size = 400): T[][] {
   const chunks: T[][] = [];
   for (let start = 0; start < items.length; start += size) chunks.push(items.slice(start, start + size));
+  return chunks;
+}
+
+/**
+ * Splits rows for multi-row statements into chunks of a few fixed sizes (`maxRows`, then halves
+ * down to one), so a statement cache keyed by SQL text holds at most ~log2(maxRows) shapes per
+ * statement however the row counts vary.
+ */
+export function statementChunks<T>(items: readonly T[], maxRows: number): T[][] {
+  const chunks: T[][] = [];
+  let start = 0;
+  let size = maxRows;
+  while (start < items.length) {
+    while (size > 1 && items.length - start < size) size >>= 1;
+    chunks.push(items.slice(start, start + size));
+    start += size;
+  }
   return chunks;
 }

@@ -5,12 +5,26 @@
  */
 import type { BaseValue, EntitySnapshot, MemberSnapshot, MemberSummary } from '../core/entity.js';
 import { matchKeysOf, nameKeysOf } from '../core/matching.js';
-import type { PropertyValues, RecordRef, RecordType, SourceRecord, SystemName } from '../core/model.js';
+import {
+  type PropertyValues,
+  type RecordRef,
+  type RecordType,
+  refKey,
+  type SourceRecord,
+  type SystemName,
+} from '../core/model.js';
 import type { CanonicalValue } from '../core/transforms.js';
 import type { EntityKind } from '../spec/flows.js';
 import { flows } from '../spec/flows.js';
 import { contentHash } from './content-hash.js';
-import { chunked, placeholders, type SqlDriver, type SqlExecutor, type SqlParam, type SqlRow } from './sql-driver.js';
+import {
+  placeholders,
+  type SqlDriver,
+  type SqlExecutor,
+  type SqlParam,
+  type SqlRow,
+  statementChunks,
+} from './sql-driver.js';
 import type {
   CursorRecord,
   CycleRecord,
@@ -153,13 +167,149 @@ function groupByType(refs: readonly RecordRef[]): Map<string, { system: SystemNa
   return groups;
 }
 
-/** `(?, ?), (?, ?)` for multi-row inserts. */
-function rowPlaceholders(rows: number, columns: number): string {
-  const row = `(${placeholders(columns)})`;
-  return new Array<string>(rows).fill(row).join(', ');
+const recordColumns = 'system, type, id, hash, body, modified_at, deleted, seen_at, entity_id, known, ambiguity';
+
+/** The agent flag column: 1, 0, or null when the record has no such fact. */
+function agentFlagParam(record: SourceRecord): SqlParam {
+  const isAgent = record.facts?.isAgent;
+  return isAgent === undefined ? null : isAgent ? 1 : 0;
 }
 
-const recordColumns = 'system, type, id, hash, body, modified_at, deleted, seen_at, entity_id, known, ambiguity';
+function agentFlagOfRow(value: unknown): boolean | undefined {
+  return value === null || value === undefined ? undefined : Number(value) === 1;
+}
+
+/** Ids per `IN (…)` list. */
+const inListRows = 256;
+
+/**
+ * One statement over many rows: `build` gets the VALUES list for a chunk of rows. Rows go in
+ * chunks of a few fixed sizes (see statementChunks), so the drivers' statement caches stay small;
+ * texts are kept per row count. Both dialects read `WITH v(…) AS (VALUES …) UPDATE … FROM v`.
+ */
+class RowsStatement {
+  private readonly texts = new Map<number, string>();
+  private readonly columns: number;
+  private readonly maxRows: number;
+
+  constructor(
+    private readonly rowTemplate: string,
+    private readonly build: (values: string) => string,
+  ) {
+    this.columns = rowTemplate.split('?').length - 1;
+    // At most ~4,000 parameters a statement: well inside both dialects' limits.
+    this.maxRows = 2 ** Math.floor(Math.log2(Math.max(1, Math.floor(4096 / this.columns))));
+  }
+
+  async run(tx: SqlExecutor, rows: readonly (readonly SqlParam[])[]): Promise<number> {
+    let changed = 0;
+    for (const chunk of statementChunks(rows, this.maxRows)) {
+      const params: SqlParam[] = [];
+      for (const row of chunk) for (const value of row) params.push(value);
+      changed += await tx.run(this.textFor(chunk.length), params);
+    }
+    return changed;
+  }
+
+  private textFor(rows: number): string {
+    let sql = this.texts.get(rows);
+    if (sql === undefined) {
+      sql = this.build(new Array<string>(rows).fill(this.rowTemplate).join(', '));
+      this.texts.set(rows, sql);
+    }
+    return sql;
+  }
+}
+
+const recordContentUpsert = new RowsStatement(
+  '(?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  (
+    values,
+  ) => `INSERT INTO records (system, type, id, hash, body, modified_at, deleted, seen_at, is_agent) VALUES ${values}
+    ON CONFLICT (system, type, id) DO UPDATE SET hash = excluded.hash, body = excluded.body,
+      modified_at = excluded.modified_at, deleted = excluded.deleted, seen_at = excluded.seen_at, is_agent = excluded.is_agent`,
+);
+
+const createdRecordUpsert = new RowsStatement(
+  '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  (
+    values,
+  ) => `INSERT INTO records (system, type, id, hash, body, modified_at, deleted, seen_at, is_agent, entity_id, known)
+    VALUES ${values}
+    ON CONFLICT (system, type, id) DO UPDATE SET hash = excluded.hash, body = excluded.body,
+      modified_at = excluded.modified_at, deleted = excluded.deleted, seen_at = excluded.seen_at, is_agent = excluded.is_agent,
+      entity_id = COALESCE(records.entity_id, excluded.entity_id), known = excluded.known, ambiguity = NULL`,
+);
+
+const recordAfterUpdate = new RowsStatement(
+  '(?, ?, ?, ?, ?, ?, CAST(? AS INTEGER), ?, CAST(? AS INTEGER), ?)',
+  (
+    values,
+  ) => `WITH v (system, type, id, hash, body, modified_at, deleted, seen_at, is_agent, known) AS (VALUES ${values})
+    UPDATE records SET hash = v.hash, body = v.body, modified_at = v.modified_at, deleted = v.deleted,
+      seen_at = v.seen_at, is_agent = v.is_agent, known = v.known
+    FROM v WHERE records.system = v.system AND records.type = v.type AND records.id = v.id`,
+);
+
+const recordLink = new RowsStatement(
+  '(?, ?, ?, ?)',
+  (values) => `WITH v (entity_id, system, type, id) AS (VALUES ${values})
+    UPDATE records SET entity_id = v.entity_id, ambiguity = NULL
+    FROM v WHERE records.system = v.system AND records.type = v.type AND records.id = v.id AND records.entity_id IS NULL`,
+);
+
+const matchKeyInsert = new RowsStatement(
+  '(?, ?, ?, ?)',
+  (values) => `INSERT INTO match_keys (key, system, type, id) VALUES ${values} ON CONFLICT DO NOTHING`,
+);
+
+const entityInsert = new RowsStatement(
+  '(?, ?, ?, 1)',
+  (values) => `INSERT INTO entities (id, kind, created_at, dirty) VALUES ${values} ON CONFLICT (id) DO NOTHING`,
+);
+
+const entityPlanUpdate = new RowsStatement(
+  '(?, ?, ?, ?, ?, CAST(? AS INTEGER))',
+  (values) => `WITH v (id, base, holds, waits, name_claim, dirty) AS (VALUES ${values})
+    UPDATE entities SET base = v.base, holds = v.holds, waits = v.waits, name_claim = v.name_claim, dirty = v.dirty
+    FROM v WHERE entities.id = v.id`,
+);
+
+const knownUpdate = new RowsStatement(
+  '(?, ?, ?, ?, ?)',
+  (values) => `WITH v (system, type, id, entity_id, known) AS (VALUES ${values})
+    UPDATE records SET known = v.known
+    FROM v WHERE records.system = v.system AND records.type = v.type AND records.id = v.id AND records.entity_id = v.entity_id`,
+);
+
+const referenceInsert = new RowsStatement(
+  '(?, ?)',
+  (values) => `INSERT INTO entity_references (entity_id, referenced_id) VALUES ${values} ON CONFLICT DO NOTHING`,
+);
+
+// A row replaced with the same values keeps its back-off and its verdict; new values start over.
+const outboxUpsert = new RowsStatement(
+  "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?, NULL, 'pending', ?)",
+  (
+    values,
+  ) => `INSERT INTO outbox (key, entity_id, system, type, operation, target_id, external_id, label, body, attributes,
+      may_exist, attempts, next_attempt_at, last_error, state, cycle_id)
+    VALUES ${values}
+    ON CONFLICT (key) DO UPDATE SET
+      target_id = excluded.target_id,
+      external_id = COALESCE(outbox.external_id, excluded.external_id),
+      label = excluded.label,
+      attributes = excluded.attributes,
+      state = CASE WHEN outbox.body = excluded.body AND outbox.state <> 'held' THEN outbox.state ELSE 'pending' END,
+      next_attempt_at = CASE WHEN outbox.body = excluded.body AND outbox.state <> 'held' THEN outbox.next_attempt_at ELSE excluded.next_attempt_at END,
+      body = excluded.body,
+      cycle_id = excluded.cycle_id`,
+);
+
+const historyInsert = new RowsStatement(
+  '(?, ?, ?, ?, ?, ?, ?, ?)',
+  (values) => `INSERT INTO history (entity_id, cycle_id, at, event, attribute, member, rule, detail) VALUES ${values}`,
+);
 
 export class SqlStateStore implements StateStore {
   readonly dialect: 'sqlite' | 'postgres';
@@ -194,78 +344,123 @@ export class SqlStateStore implements StateStore {
     cursor: string,
     at: string,
   ): Promise<IngestResult> {
+    // A page holds a record at most once (connector contract); should one repeat, the last copy counts.
+    const latest = new Map<string, SourceRecord>();
+    for (const record of records) latest.set(record.ref.id, record);
     return this.sql.transaction(async (tx) => {
       const existing = new Map<string, SqlRow>();
-      for (const ids of chunked(records.map((record) => record.ref.id))) {
+      for (const ids of statementChunks([...latest.keys()], inListRows)) {
         const rows = await tx.all(
-          `SELECT id, hash, modified_at, entity_id, deleted, body FROM records WHERE system = ? AND type = ? AND id IN (${placeholders(ids.length)})`,
+          `SELECT id, hash, modified_at, entity_id, deleted, is_agent FROM records WHERE system = ? AND type = ? AND id IN (${placeholders(ids.length)})`,
           [system, type, ...ids],
         );
         for (const row of rows) existing.set(text(row.id), row);
       }
-      let changed = 0;
-      for (const record of records) {
+      const written: { record: SourceRecord; hash: string }[] = [];
+      const replacedIds: string[] = [];
+      const dirty = new Set<string>();
+      const referenced = new Set<string>();
+      for (const record of latest.values()) {
         const hash = contentHash(record);
         const stored = existing.get(record.ref.id);
         if (stored !== undefined) {
           if (text(stored.hash) === hash) continue;
           if (isOlder(record.modifiedAt, optionalText(stored.modified_at))) continue;
+          replacedIds.push(record.ref.id);
+          const entityId = optionalText(stored.entity_id);
+          if (entityId !== null) {
+            dirty.add(entityId);
+            const agentChanged = agentFlagOfRow(stored.is_agent) !== record.facts?.isAgent;
+            if (agentChanged || (Number(stored.deleted) === 1) !== record.deleted) referenced.add(entityId);
+          }
         }
-        changed++;
-        await this.writeRecord(tx, record, hash, at, stored === undefined);
-        const entityId = stored === undefined ? null : optionalText(stored.entity_id);
-        if (entityId !== null && stored !== undefined) {
-          await tx.run('UPDATE entities SET dirty = 1 WHERE id = ?', [entityId]);
-          const wasAgent = parseJson<RecordBody>(stored.body).facts?.isAgent;
-          const wasDeleted = Number(stored.deleted) === 1;
-          if (wasAgent !== record.facts?.isAgent || wasDeleted !== record.deleted)
-            await this.dirtyReferrers(tx, entityId);
-        }
+        written.push({ record, hash });
       }
+      await this.upsertRecordContents(tx, written, at);
+      // Keys of replaced records go first: their content, and so their keys, changed.
+      for (const ids of statementChunks(replacedIds, inListRows)) {
+        await tx.run(`DELETE FROM match_keys WHERE system = ? AND type = ? AND id IN (${placeholders(ids.length)})`, [
+          system,
+          type,
+          ...ids,
+        ]);
+      }
+      await this.insertKeys(
+        tx,
+        written.map(({ record }) => record),
+      );
+      await this.markDirty(tx, [...dirty]);
+      await this.dirtyReferrers(tx, [...referenced]);
       await tx.run(
         'INSERT INTO cursors (system, type, cursor, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (system, type) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at',
         [system, type, cursor, at],
       );
-      return { received: records.length, changed };
+      return { received: records.length, changed: written.length };
     });
   }
 
-  /** Entities whose values point at this one are planned again: their translations may change. */
-  private async dirtyReferrers(tx: SqlExecutor, entityId: string): Promise<void> {
-    await tx.run(
-      'UPDATE entities SET dirty = 1 WHERE dirty = 0 AND id IN (SELECT entity_id FROM entity_references WHERE referenced_id = ?)',
-      [entityId],
-    );
-  }
-
-  /** Upserts a record's content (links and known values stay) and refreshes its keys. */
-  private async writeRecord(
+  /** Upserts records' contents; their links, known values and ambiguities stay. */
+  private async upsertRecordContents(
     tx: SqlExecutor,
-    record: SourceRecord,
-    hash: string,
+    records: readonly { readonly record: SourceRecord; readonly hash: string }[],
     at: string,
-    isNew: boolean,
   ): Promise<void> {
-    const { system, type, id } = record.ref;
-    await tx.run(
-      `INSERT INTO records (system, type, id, hash, body, modified_at, deleted, seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (system, type, id) DO UPDATE SET hash = excluded.hash, body = excluded.body,
-         modified_at = excluded.modified_at, deleted = excluded.deleted, seen_at = excluded.seen_at`,
-      [system, type, id, hash, bodyOf(record), record.modifiedAt, record.deleted ? 1 : 0, at],
+    await recordContentUpsert.run(
+      tx,
+      records.map(({ record, hash }) => [
+        record.ref.system,
+        record.ref.type,
+        record.ref.id,
+        hash,
+        bodyOf(record),
+        record.modifiedAt,
+        record.deleted ? 1 : 0,
+        at,
+        agentFlagParam(record),
+      ]),
     );
-    await this.writeKeys(tx, record, isNew);
   }
 
-  private async writeKeys(tx: SqlExecutor, record: SourceRecord, isNew = false): Promise<void> {
-    const { system, type, id } = record.ref;
-    if (!isNew) await tx.run('DELETE FROM match_keys WHERE system = ? AND type = ? AND id = ?', [system, type, id]);
-    if (record.deleted) return;
-    const keys = [...matchKeysOf(record), ...nameKeysOf(record)];
-    if (keys.length === 0) return;
-    await tx.run(
-      `INSERT INTO match_keys (key, system, type, id) VALUES ${rowPlaceholders(keys.length, 4)} ON CONFLICT DO NOTHING`,
-      keys.flatMap((key) => [key, system, type, id]),
-    );
+  /** Marks entities dirty (those not dirty yet). */
+  private async markDirty(tx: SqlExecutor, entityIds: readonly string[]): Promise<void> {
+    for (const ids of statementChunks(entityIds, inListRows)) {
+      await tx.run(`UPDATE entities SET dirty = 1 WHERE dirty = 0 AND id IN (${placeholders(ids.length)})`, ids);
+    }
+  }
+
+  /** Entities whose values point at these ones are planned again: their translations may change. */
+  private async dirtyReferrers(tx: SqlExecutor, entityIds: readonly string[]): Promise<void> {
+    for (const ids of statementChunks(entityIds, inListRows)) {
+      await tx.run(
+        `UPDATE entities SET dirty = 1 WHERE dirty = 0 AND id IN (SELECT entity_id FROM entity_references WHERE referenced_id IN (${placeholders(ids.length)}))`,
+        ids,
+      );
+    }
+  }
+
+  /** Inserts the merge and name keys of live records (whose old keys are gone). */
+  private async insertKeys(tx: SqlExecutor, records: readonly SourceRecord[]): Promise<void> {
+    const rows: SqlParam[][] = [];
+    for (const record of records) {
+      if (record.deleted) continue;
+      const { system, type, id } = record.ref;
+      for (const key of matchKeysOf(record)) rows.push([key, system, type, id]);
+      for (const key of nameKeysOf(record)) rows.push([key, system, type, id]);
+    }
+    await matchKeyInsert.run(tx, rows);
+  }
+
+  /** Deletes the keys of records of any types. */
+  private async deleteKeys(tx: SqlExecutor, refs: readonly RecordRef[]): Promise<void> {
+    for (const group of groupByType(refs).values()) {
+      for (const ids of statementChunks(group.ids, inListRows)) {
+        await tx.run(`DELETE FROM match_keys WHERE system = ? AND type = ? AND id IN (${placeholders(ids.length)})`, [
+          group.system,
+          group.type,
+          ...ids,
+        ]);
+      }
+    }
   }
 
   getRecord(ref: RecordRef): Promise<StoredRecord | undefined> {
@@ -280,6 +475,21 @@ export class SqlStateStore implements StateStore {
     ]);
     const row = rows[0];
     return row === undefined ? undefined : storedRecordOfRow(row);
+  }
+
+  /** Stored records by ref key; unknown ones are left out. */
+  private async readRecords(db: SqlExecutor, refs: readonly RecordRef[]): Promise<Map<string, StoredRecord>> {
+    const result = new Map<string, StoredRecord>();
+    for (const group of groupByType(refs).values()) {
+      for (const ids of statementChunks([...new Set(group.ids)], inListRows)) {
+        const rows = await db.all(
+          `SELECT ${recordColumns} FROM records WHERE system = ? AND type = ? AND id IN (${placeholders(ids.length)})`,
+          [group.system, group.type, ...ids],
+        );
+        for (const row of rows) result.set(`${group.system}:${group.type}:${text(row.id)}`, storedRecordOfRow(row));
+      }
+    }
+    return result;
   }
 
   async listUnlinked(after: RecordRef | null, limit: number): Promise<readonly StoredRecord[]> {
@@ -299,7 +509,7 @@ export class SqlStateStore implements StateStore {
 
   async findByMatchKeys(keys: readonly string[]): Promise<readonly MatchCandidateRow[]> {
     const found: MatchCandidateRow[] = [];
-    for (const chunk of chunked([...new Set(keys)])) {
+    for (const chunk of statementChunks([...new Set(keys)], inListRows)) {
       const rows = await this.sql.all(
         `SELECT m.key, r.system, r.type, r.id, r.entity_id FROM match_keys m
          JOIN records r ON r.system = m.system AND r.type = m.type AND r.id = m.id
@@ -321,7 +531,7 @@ export class SqlStateStore implements StateStore {
   async entityIdsOf(refs: readonly RecordRef[]): Promise<ReadonlyMap<string, string>> {
     const result = new Map<string, string>();
     for (const group of groupByType(refs).values()) {
-      for (const ids of chunked([...new Set(group.ids)])) {
+      for (const ids of statementChunks([...new Set(group.ids)], inListRows)) {
         const rows = await this.sql.all(
           `SELECT id, entity_id FROM records WHERE system = ? AND type = ? AND id IN (${placeholders(ids.length)}) AND entity_id IS NOT NULL`,
           [group.system, group.type, ...ids],
@@ -335,7 +545,7 @@ export class SqlStateStore implements StateStore {
   async ambiguitiesOf(refs: readonly RecordRef[]): Promise<ReadonlyMap<string, string>> {
     const result = new Map<string, string>();
     for (const group of groupByType(refs).values()) {
-      for (const ids of chunked([...new Set(group.ids)])) {
+      for (const ids of statementChunks([...new Set(group.ids)], inListRows)) {
         const rows = await this.sql.all(
           `SELECT id, ambiguity FROM records WHERE system = ? AND type = ? AND id IN (${placeholders(ids.length)})
            AND entity_id IS NULL AND ambiguity IS NOT NULL`,
@@ -351,52 +561,84 @@ export class SqlStateStore implements StateStore {
 
   async applyMatches(changes: readonly MatchChange[], history: readonly HistoryEntry[], at: string): Promise<void> {
     await this.sql.transaction(async (tx) => {
-      for (const change of changes) {
-        const { system, type, id } = change.ref;
-        if (change.kind === 'ambiguous') {
-          await tx.run(
-            'UPDATE records SET ambiguity = ? WHERE system = ? AND type = ? AND id = ? AND entity_id IS NULL',
-            [change.message, system, type, id],
-          );
-          continue;
-        }
-        if (change.newEntity !== undefined) {
-          await tx.run(
-            'INSERT INTO entities (id, kind, created_at, dirty) VALUES (?, ?, ?, 1) ON CONFLICT (id) DO NOTHING',
-            [change.entityId, change.newEntity, at],
-          );
-        }
-        const linked = await tx.run(
-          'UPDATE records SET entity_id = ?, ambiguity = NULL WHERE system = ? AND type = ? AND id = ? AND entity_id IS NULL',
-          [change.entityId, system, type, id],
-        );
-        if (linked > 0 && change.newEntity === undefined) {
-          await tx.run('UPDATE entities SET dirty = 1 WHERE id = ?', [change.entityId]);
-          await this.dirtyReferrers(tx, change.entityId);
-        }
+      // A record changed twice in one call: the changes apply in order, one by one.
+      const refs = new Set(changes.map((change) => refKey(change.ref)));
+      if (refs.size < changes.length) {
+        for (const change of changes) await this.applyMatchesInBatch(tx, [change], at);
+      } else {
+        await this.applyMatchesInBatch(tx, changes, at);
       }
       await this.insertHistory(tx, history);
     });
   }
 
+  /** Match changes of distinct records, a few statements for all of them. */
+  private async applyMatchesInBatch(tx: SqlExecutor, changes: readonly MatchChange[], at: string): Promise<void> {
+    const newEntities: SqlParam[][] = [];
+    const links: Extract<MatchChange, { kind: 'link' }>[] = [];
+    for (const change of changes) {
+      const { system, type, id } = change.ref;
+      if (change.kind === 'ambiguous') {
+        await tx.run(
+          'UPDATE records SET ambiguity = ? WHERE system = ? AND type = ? AND id = ? AND entity_id IS NULL',
+          [change.message, system, type, id],
+        );
+        continue;
+      }
+      if (change.newEntity !== undefined) newEntities.push([change.entityId, change.newEntity, at]);
+      links.push(change);
+    }
+    await entityInsert.run(tx, newEntities);
+    // Links are kept: only records that exist and are not linked yet join.
+    const unlinked = await this.unlinkedOf(
+      tx,
+      links.map((link) => link.ref),
+    );
+    const linking = links.filter((link) => unlinked.has(refKey(link.ref)));
+    await recordLink.run(
+      tx,
+      linking.map((link) => [link.entityId, link.ref.system, link.ref.type, link.ref.id]),
+    );
+    const joined = [...new Set(linking.filter((link) => link.newEntity === undefined).map((link) => link.entityId))];
+    await this.markDirty(tx, joined);
+    await this.dirtyReferrers(tx, joined);
+  }
+
+  /** Ref keys of the given records that exist and are not linked. */
+  private async unlinkedOf(tx: SqlExecutor, refs: readonly RecordRef[]): Promise<Set<string>> {
+    const result = new Set<string>();
+    for (const group of groupByType(refs).values()) {
+      for (const ids of statementChunks(group.ids, inListRows)) {
+        const rows = await tx.all(
+          `SELECT id FROM records WHERE system = ? AND type = ? AND id IN (${placeholders(ids.length)}) AND entity_id IS NULL`,
+          [group.system, group.type, ...ids],
+        );
+        for (const row of rows) result.add(`${group.system}:${group.type}:${text(row.id)}`);
+      }
+    }
+    return result;
+  }
+
   async membersOf(entityIds: readonly string[]): Promise<ReadonlyMap<string, readonly MemberSummary[]>> {
     const result = new Map<string, MemberSummary[]>();
-    for (const ids of chunked([...new Set(entityIds)])) {
+    for (const ids of statementChunks([...new Set(entityIds)], inListRows)) {
       const rows = await this.sql.all(
-        `SELECT entity_id, system, type, id, deleted, body FROM records WHERE entity_id IN (${placeholders(ids.length)})
+        `SELECT entity_id, system, type, id, deleted, is_agent FROM records WHERE entity_id IN (${placeholders(ids.length)})
          ORDER BY entity_id, system, type, id`,
         ids,
       );
       for (const row of rows) {
         const entityId = text(row.entity_id);
-        const body = parseJson<RecordBody>(row.body);
-        const list = result.get(entityId) ?? [];
+        let list = result.get(entityId);
+        if (list === undefined) {
+          list = [];
+          result.set(entityId, list);
+        }
         list.push({
           ref: { system: text(row.system) as SystemName, type: text(row.type) as RecordType, id: text(row.id) },
           deleted: Number(row.deleted) === 1,
-          isAgent: body.facts?.isAgent,
+          isAgent: agentFlagOfRow(row.is_agent),
         });
-        result.set(entityId, list);
       }
     }
     return result;
@@ -413,7 +655,7 @@ export class SqlStateStore implements StateStore {
   async loadEntities(ids: readonly string[]): Promise<readonly EntitySnapshot[]> {
     const entityRows = new Map<string, SqlRow>();
     const members = new Map<string, MemberSnapshot[]>();
-    for (const chunk of chunked([...new Set(ids)])) {
+    for (const chunk of statementChunks([...new Set(ids)], inListRows)) {
       const marks = placeholders(chunk.length);
       for (const row of await this.sql.all(
         `SELECT id, kind, base, holds, waits, name_claim, wanted FROM entities WHERE id IN (${marks})`,
@@ -451,7 +693,7 @@ export class SqlStateStore implements StateStore {
 
   async findNameHolders(keys: readonly string[]): Promise<ReadonlyMap<string, string>> {
     const result = new Map<string, string>();
-    for (const chunk of chunked([...new Set(keys)])) {
+    for (const chunk of statementChunks([...new Set(keys)], inListRows)) {
       const marks = placeholders(chunk.length);
       // Claims first, then Zendesk records: the record's holder wins when both name one key.
       for (const row of await this.sql.all(
@@ -474,7 +716,7 @@ export class SqlStateStore implements StateStore {
   async markWanted(entityIds: readonly string[]): Promise<number> {
     return this.sql.transaction(async (tx) => {
       let changed = 0;
-      for (const ids of chunked([...new Set(entityIds)])) {
+      for (const ids of statementChunks([...new Set(entityIds)], inListRows)) {
         changed += await tx.run(
           `UPDATE entities SET wanted = 1, dirty = 1 WHERE id IN (${placeholders(ids.length)}) AND wanted = 0`,
           ids,
@@ -493,88 +735,109 @@ export class SqlStateStore implements StateStore {
   async commitPlans(plans: readonly PlanCommit[], cycleId: string, at: string): Promise<void> {
     if (plans.length === 0) return;
     await this.sql.transaction(async (tx) => {
-      const existing = new Map<string, { key: string; operation: string }[]>();
-      for (const ids of chunked(plans.map((plan) => plan.entityId))) {
-        for (const row of await tx.all(
-          `SELECT key, entity_id, operation FROM outbox WHERE entity_id IN (${placeholders(ids.length)})`,
-          ids,
-        )) {
-          const list = existing.get(text(row.entity_id)) ?? [];
-          list.push({ key: text(row.key), operation: text(row.operation) });
-          existing.set(text(row.entity_id), list);
-        }
+      // An entity planned twice in one call: the plans apply in order, one by one.
+      if (new Set(plans.map((plan) => plan.entityId)).size < plans.length) {
+        for (const plan of plans) await this.commitPlansInBatch(tx, [plan], cycleId, at);
+      } else {
+        await this.commitPlansInBatch(tx, plans, cycleId, at);
       }
-      const history: HistoryEntry[] = [];
-      for (const plan of plans) {
-        await tx.run('UPDATE entities SET base = ?, holds = ?, waits = ?, name_claim = ?, dirty = ? WHERE id = ?', [
-          JSON.stringify(plan.base),
-          JSON.stringify(plan.holds),
-          JSON.stringify(plan.waits),
-          plan.nameClaim,
-          plan.keepDirty ? 1 : 0,
-          plan.entityId,
-        ]);
-        for (const [member, known] of Object.entries(plan.known)) {
-          const [system, type, ...idParts] = member.split(':');
-          await tx.run('UPDATE records SET known = ? WHERE system = ? AND type = ? AND id = ? AND entity_id = ?', [
-            JSON.stringify(known),
-            system ?? '',
-            type ?? '',
-            idParts.join(':'),
-            plan.entityId,
-          ]);
-        }
-        await tx.run('DELETE FROM entity_references WHERE entity_id = ?', [plan.entityId]);
-        for (const referenced of plan.references) {
-          await tx.run(
-            'INSERT INTO entity_references (entity_id, referenced_id) VALUES (?, ?) ON CONFLICT DO NOTHING',
-            [plan.entityId, referenced],
-          );
-        }
-        const planned = new Set(plan.writes.map((write) => write.key));
-        for (const row of existing.get(plan.entityId) ?? []) {
-          if (planned.has(row.key)) continue;
-          if (row.operation === 'create' && plan.createStillNeeded) {
-            await tx.run("UPDATE outbox SET state = 'held' WHERE key = ?", [row.key]);
-          } else {
-            await tx.run('DELETE FROM outbox WHERE key = ?', [row.key]);
-          }
-        }
-        for (const write of plan.writes) {
-          // A row replaced with the same values keeps its back-off and its verdict; new values start over.
-          await tx.run(
-            `INSERT INTO outbox (key, entity_id, system, type, operation, target_id, external_id, label, body, attributes,
-               may_exist, attempts, next_attempt_at, last_error, state, cycle_id)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?, NULL, 'pending', ?)
-             ON CONFLICT (key) DO UPDATE SET
-               target_id = excluded.target_id,
-               external_id = COALESCE(outbox.external_id, excluded.external_id),
-               label = excluded.label,
-               attributes = excluded.attributes,
-               state = CASE WHEN outbox.body = excluded.body AND outbox.state <> 'held' THEN outbox.state ELSE 'pending' END,
-               next_attempt_at = CASE WHEN outbox.body = excluded.body AND outbox.state <> 'held' THEN outbox.next_attempt_at ELSE excluded.next_attempt_at END,
-               body = excluded.body,
-               cycle_id = excluded.cycle_id`,
-            [
-              write.key,
-              write.entityId,
-              write.system,
-              write.type,
-              write.operation,
-              write.targetId,
-              write.externalId,
-              write.label,
-              JSON.stringify(write.values),
-              JSON.stringify(write.attributes),
-              at,
-              cycleId,
-            ],
-          );
-        }
-        history.push(...plan.history);
-      }
-      await this.insertHistory(tx, history);
     });
+  }
+
+  /** Plans of distinct entities, a few statements for all of them. */
+  private async commitPlansInBatch(
+    tx: SqlExecutor,
+    plans: readonly PlanCommit[],
+    cycleId: string,
+    at: string,
+  ): Promise<void> {
+    const existing = new Map<string, { key: string; operation: string }[]>();
+    for (const ids of statementChunks(
+      plans.map((plan) => plan.entityId),
+      inListRows,
+    )) {
+      for (const row of await tx.all(
+        `SELECT key, entity_id, operation FROM outbox WHERE entity_id IN (${placeholders(ids.length)})`,
+        ids,
+      )) {
+        const list = existing.get(text(row.entity_id)) ?? [];
+        list.push({ key: text(row.key), operation: text(row.operation) });
+        existing.set(text(row.entity_id), list);
+      }
+    }
+    const entityRows: SqlParam[][] = [];
+    const knownRows: SqlParam[][] = [];
+    const referenceRows: SqlParam[][] = [];
+    const held: string[] = [];
+    const dropped: string[] = [];
+    // Keys are unique per target; should two plans name one, the later row wins.
+    const outboxRows = new Map<string, SqlParam[]>();
+    const history: HistoryEntry[] = [];
+    for (const plan of plans) {
+      entityRows.push([
+        plan.entityId,
+        JSON.stringify(plan.base),
+        JSON.stringify(plan.holds),
+        JSON.stringify(plan.waits),
+        plan.nameClaim,
+        plan.keepDirty ? 1 : 0,
+      ]);
+      for (const member in plan.known) {
+        const [system, type, ...idParts] = member.split(':');
+        knownRows.push([
+          system ?? '',
+          type ?? '',
+          idParts.join(':'),
+          plan.entityId,
+          JSON.stringify(plan.known[member]),
+        ]);
+      }
+      for (const referenced of plan.references) referenceRows.push([plan.entityId, referenced]);
+      const planned = new Set(plan.writes.map((write) => write.key));
+      for (const row of existing.get(plan.entityId) ?? []) {
+        if (planned.has(row.key)) continue;
+        if (row.operation === 'create' && plan.createStillNeeded) held.push(row.key);
+        else dropped.push(row.key);
+      }
+      for (const write of plan.writes) {
+        outboxRows.set(write.key, [
+          write.key,
+          write.entityId,
+          write.system,
+          write.type,
+          write.operation,
+          write.targetId,
+          write.externalId,
+          write.label,
+          JSON.stringify(write.values),
+          JSON.stringify(write.attributes),
+          at,
+          cycleId,
+        ]);
+      }
+      for (const entry of plan.history) history.push(entry);
+    }
+    await entityPlanUpdate.run(tx, entityRows);
+    await knownUpdate.run(tx, knownRows);
+    for (const ids of statementChunks(
+      plans.map((plan) => plan.entityId),
+      inListRows,
+    )) {
+      await tx.run(`DELETE FROM entity_references WHERE entity_id IN (${placeholders(ids.length)})`, ids);
+    }
+    await referenceInsert.run(tx, referenceRows);
+    for (const keys of statementChunks(held, inListRows)) {
+      await tx.run(`UPDATE outbox SET state = 'held' WHERE key IN (${placeholders(keys.length)})`, keys);
+    }
+    await this.deleteOutbox(tx, dropped);
+    await outboxUpsert.run(tx, [...outboxRows.values()]);
+    await this.insertHistory(tx, history);
+  }
+
+  private async deleteOutbox(tx: SqlExecutor, keys: readonly string[]): Promise<void> {
+    for (const chunk of statementChunks(keys, inListRows)) {
+      await tx.run(`DELETE FROM outbox WHERE key IN (${placeholders(chunk.length)})`, chunk);
+    }
   }
 
   // --- outbox ---
@@ -596,7 +859,7 @@ export class SqlStateStore implements StateStore {
 
   async markOutboxAttempt(keys: readonly string[], _at: string): Promise<void> {
     await this.sql.transaction(async (tx) => {
-      for (const chunk of chunked(keys)) {
+      for (const chunk of statementChunks(keys, inListRows)) {
         await tx.run(
           `UPDATE outbox SET attempts = attempts + 1, may_exist = 1 WHERE key IN (${placeholders(chunk.length)})`,
           chunk,
@@ -608,17 +871,24 @@ export class SqlStateStore implements StateStore {
   async completeOutbox(results: readonly OutboxResult[], history: readonly HistoryEntry[], at: string): Promise<void> {
     await this.sql.transaction(async (tx) => {
       const rows = new Map<string, OutboxRow>();
-      for (const keys of chunked(results.map((result) => result.key))) {
+      for (const keys of statementChunks(
+        results.map((result) => result.key),
+        inListRows,
+      )) {
         for (const row of await tx.all(`SELECT * FROM outbox WHERE key IN (${placeholders(keys.length)})`, keys)) {
           rows.set(text(row.key), outboxOfRow(row));
         }
       }
+      const done: string[] = [];
+      const created: { outbox: OutboxRow; record: SourceRecord }[] = [];
+      const updated: { outbox: OutboxRow; record: SourceRecord | undefined }[] = [];
       for (const result of results) {
         const outbox = rows.get(result.key);
         if (outbox === undefined) continue;
+        rows.delete(result.key); // a key reported twice counts once
         switch (result.status) {
           case 'superseded':
-            await tx.run('DELETE FROM outbox WHERE key = ?', [outbox.key]);
+            done.push(outbox.key);
             break;
           case 'failed':
             await tx.run(
@@ -628,81 +898,113 @@ export class SqlStateStore implements StateStore {
             );
             break;
           case 'created':
-            await this.linkCreated(tx, outbox, result.record, at);
-            await tx.run('DELETE FROM outbox WHERE key = ?', [outbox.key]);
+            created.push({ outbox, record: result.record });
+            done.push(outbox.key);
             break;
           case 'updated':
           case 'unchanged':
-            await this.applyUpdated(tx, outbox, result.record, at);
-            await tx.run('DELETE FROM outbox WHERE key = ?', [outbox.key]);
+            updated.push({ outbox, record: result.record });
+            done.push(outbox.key);
             break;
         }
       }
+      await this.linkCreated(tx, created, at);
+      await this.applyUpdated(tx, updated, at);
+      await this.deleteOutbox(tx, done);
       await this.insertHistory(tx, history);
     });
   }
 
-  private async linkCreated(tx: SqlExecutor, outbox: OutboxRow, record: SourceRecord, at: string): Promise<void> {
-    const { system, type, id } = record.ref;
-    const hash = contentHash(record);
-    // A record the feed delivered already keeps its link; a new one joins the outbox row's entity.
-    await tx.run(
-      `INSERT INTO records (system, type, id, hash, body, modified_at, deleted, seen_at, entity_id, known)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (system, type, id) DO UPDATE SET hash = excluded.hash, body = excluded.body,
-         modified_at = excluded.modified_at, deleted = excluded.deleted, seen_at = excluded.seen_at,
-         entity_id = COALESCE(records.entity_id, excluded.entity_id), known = excluded.known, ambiguity = NULL`,
-      [
-        system,
-        type,
-        id,
-        hash,
-        bodyOf(record),
-        record.modifiedAt,
-        record.deleted ? 1 : 0,
-        at,
-        outbox.entityId,
-        JSON.stringify(outbox.attributes),
-      ],
-    );
-    await this.writeKeys(tx, record);
-    await this.dirtyReferrers(tx, outbox.entityId);
-  }
-
-  private async applyUpdated(
+  /** Links created records to their rows' entities, with the rows' attributes as their known values. */
+  private async linkCreated(
     tx: SqlExecutor,
-    outbox: OutboxRow,
-    returned: SourceRecord | undefined,
+    created: readonly { readonly outbox: OutboxRow; readonly record: SourceRecord }[],
     at: string,
   ): Promise<void> {
-    if (outbox.targetId === null) return;
-    const ref: RecordRef = { system: outbox.system, type: outbox.type, id: outbox.targetId };
-    const stored = await this.readRecord(tx, ref);
-    if (stored === undefined) return;
-    const known = { ...stored.known, ...outbox.attributes };
-    const patched = patchedRecord(stored.record, outbox.values);
-    const patchedHash = contentHash(patched);
-    const record = returned ?? patched;
-    const hash = returned === undefined ? patchedHash : contentHash(returned);
-    await tx.run(
-      'UPDATE records SET hash = ?, body = ?, modified_at = ?, deleted = ?, seen_at = ?, known = ? WHERE system = ? AND type = ? AND id = ?',
-      [
-        hash,
+    if (created.length === 0) return;
+    // One record created for two rows cannot happen; should it, the last row's values count.
+    const byRecord = new Map<string, { readonly outbox: OutboxRow; readonly record: SourceRecord }>();
+    for (const item of created) byRecord.set(refKey(item.record.ref), item);
+    const items = [...byRecord.values()];
+    // A record the feed delivered already keeps its link; a new one joins the outbox row's entity.
+    await createdRecordUpsert.run(
+      tx,
+      items.map(({ outbox, record }) => [
+        record.ref.system,
+        record.ref.type,
+        record.ref.id,
+        contentHash(record),
         bodyOf(record),
         record.modifiedAt,
         record.deleted ? 1 : 0,
         at,
-        JSON.stringify(known),
+        agentFlagParam(record),
+        outbox.entityId,
+        JSON.stringify(outbox.attributes),
+      ]),
+    );
+    await this.deleteKeys(
+      tx,
+      items.map(({ record }) => record.ref),
+    );
+    await this.insertKeys(
+      tx,
+      items.map(({ record }) => record),
+    );
+    await this.dirtyReferrers(tx, [...new Set(items.map(({ outbox }) => outbox.entityId))]);
+  }
+
+  /** Merges written attributes into the targets' known values and stores the records as they are now. */
+  private async applyUpdated(
+    tx: SqlExecutor,
+    updated: readonly { readonly outbox: OutboxRow; readonly record: SourceRecord | undefined }[],
+    at: string,
+  ): Promise<void> {
+    const targets: RecordRef[] = [];
+    for (const { outbox } of updated) {
+      if (outbox.targetId !== null) targets.push({ system: outbox.system, type: outbox.type, id: outbox.targetId });
+    }
+    if (targets.length === 0) return;
+    const stored = await this.readRecords(tx, targets);
+    const rows = new Map<string, SqlParam[]>();
+    const records = new Map<string, SourceRecord>();
+    const dirty = new Set<string>();
+    for (const { outbox, record: returned } of updated) {
+      if (outbox.targetId === null) continue;
+      const ref: RecordRef = { system: outbox.system, type: outbox.type, id: outbox.targetId };
+      const key = refKey(ref);
+      const current = stored.get(key);
+      if (current === undefined) continue;
+      const known = { ...current.known, ...outbox.attributes };
+      const patched = patchedRecord(current.record, outbox.values);
+      const patchedHash = contentHash(patched);
+      const record = returned ?? patched;
+      const hash = returned === undefined ? patchedHash : contentHash(returned);
+      // Two rows for one target cannot happen (one update row per target); should it, they apply in order.
+      stored.set(key, { ...current, record, hash, known });
+      rows.set(key, [
         ref.system,
         ref.type,
         ref.id,
-      ],
-    );
-    await this.writeKeys(tx, record);
-    // The answer shows more than our write changed (someone edited meanwhile): look at it next cycle.
-    if (hash !== patchedHash && stored.entityId !== null) {
-      await tx.run('UPDATE entities SET dirty = 1 WHERE id = ?', [stored.entityId]);
+        hash,
+        bodyOf(record),
+        record.modifiedAt,
+        record.deleted ? 1 : 0,
+        at,
+        agentFlagParam(record),
+        JSON.stringify(known),
+      ]);
+      records.set(key, record);
+      // The answer shows more than our write changed (someone edited meanwhile): look at it next cycle.
+      if (hash !== patchedHash && current.entityId !== null) dirty.add(current.entityId);
     }
+    await recordAfterUpdate.run(tx, [...rows.values()]);
+    await this.deleteKeys(
+      tx,
+      [...records.values()].map((record) => record.ref),
+    );
+    await this.insertKeys(tx, [...records.values()]);
+    await this.markDirty(tx, [...dirty]);
   }
 
   async listFailedOutbox(limit: number): Promise<readonly OutboxRow[]> {
@@ -721,26 +1023,19 @@ export class SqlStateStore implements StateStore {
   // --- history, cycles, status ---
 
   private async insertHistory(tx: SqlExecutor, entries: readonly HistoryEntry[]): Promise<void> {
-    // Multi-row inserts: history is the most frequent write of a cycle.
-    for (const chunk of chunked(entries, 50)) {
-      const params: SqlParam[] = [];
-      for (const entry of chunk) {
-        params.push(
-          entry.entityId,
-          entry.cycleId,
-          entry.at,
-          entry.event,
-          entry.attribute,
-          entry.member,
-          entry.rule,
-          JSON.stringify(entry.detail),
-        );
-      }
-      await tx.run(
-        `INSERT INTO history (entity_id, cycle_id, at, event, attribute, member, rule, detail) VALUES ${rowPlaceholders(chunk.length, 8)}`,
-        params,
-      );
-    }
+    await historyInsert.run(
+      tx,
+      entries.map((entry) => [
+        entry.entityId,
+        entry.cycleId,
+        entry.at,
+        entry.event,
+        entry.attribute,
+        entry.member,
+        entry.rule,
+        JSON.stringify(entry.detail),
+      ]),
+    );
   }
 
   async appendHistory(entries: readonly HistoryEntry[]): Promise<void> {

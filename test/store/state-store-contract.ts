@@ -501,6 +501,132 @@ export function stateStoreContract(name: string, factory: StoreFactory): void {
         ]);
       }));
 
+    it('stores a first sync of 700 records in batches: every record linked, planned, created and linked back', () =>
+      withStore(async (store) => {
+        // 700 rows cross every statement chunk size (512, 128, 32, …), so each batched path runs more than once.
+        const count = 700;
+        const contacts = Array.from({ length: count }, (_, index) =>
+          contact(String(index + 1), `Company ${index + 1}`),
+        );
+        const page = await store.ingestPage('superoffice', 'contact', contacts, 'c-all', at);
+        expect(page).toEqual({ received: count, changed: count });
+        const entityOf = (index: number) => `E${String(index + 1).padStart(4, '0')}`;
+        await store.applyMatches(
+          contacts.map((record, index) => ({
+            kind: 'link' as const,
+            ref: record.ref,
+            entityId: entityOf(index),
+            newEntity: 'organization' as const,
+          })),
+          contacts.map((record, index) => ({
+            entityId: entityOf(index),
+            cycleId: 'c1',
+            at,
+            event: 'linked' as const,
+            attribute: null,
+            member: `superoffice:contact:${record.ref.id}`,
+            rule: 'new-entity',
+            detail: {},
+          })),
+          at,
+        );
+        expect(await store.listUnlinked(null, 10)).toEqual([]);
+        const dirty = await store.listDirtyEntities('organization', null, count + 1);
+        expect(dirty).toHaveLength(count);
+        await store.commitPlans(
+          contacts.map((record, index) =>
+            plan(entityOf(index), [createRow(entityOf(index), `Company ${index + 1}`)], {
+              known: { [`superoffice:contact:${record.ref.id}`]: { name: `company ${index + 1}` } },
+              references: index > 0 ? [entityOf(index - 1)] : [],
+            }),
+          ),
+          'c1',
+          at,
+        );
+        expect(await store.listDirtyEntities('organization', null, 10)).toEqual([]);
+        const due = await store.listDueOutbox('zendesk', 'organization', at, null, count + 1);
+        expect(due).toHaveLength(count);
+        await store.markOutboxAttempt(
+          due.map((row) => row.key),
+          at,
+        );
+        await store.completeOutbox(
+          due.map((row, index) => ({
+            key: row.key,
+            status: 'created' as const,
+            record: {
+              ref: { system: 'zendesk' as const, type: 'organization' as const, id: String(9000 + index) },
+              values: { name: row.values.name ?? null },
+              modifiedAt: at,
+              deleted: false,
+              facts: { externalId: row.externalId },
+            },
+          })),
+          [],
+          at,
+        );
+        expect(await store.listDueOutbox('zendesk', 'organization', at, null, 10)).toEqual([]);
+        const [last] = await store.loadEntities([entityOf(count - 1)]);
+        expect(last?.members.map((member) => member.record.ref.system)).toEqual(['superoffice', 'zendesk']);
+        expect(last?.members[0]?.known).toEqual({ name: `company ${count}` });
+        expect(last?.members[1]?.known).toEqual({ name: `Company ${count}` });
+        // Linking a created record re-plans the entities that point at its entity: all but the last.
+        expect(await store.listDirtyEntities('organization', null, count + 1)).toHaveLength(count - 1);
+        expect((await store.historyOf(entityOf(0))).map((entry) => entry.event)).toEqual(['linked']);
+      }));
+
+    it('applies a call that names one record or entity twice in order, as two calls would', () =>
+      withStore(async (store) => {
+        await store.ingestPage('superoffice', 'contact', [contact('1', 'Acme'), contact('1', 'Acme 2')], 'c', at);
+        expect((await store.getRecord({ system: 'superoffice', type: 'contact', id: '1' }))?.record.values).toEqual({
+          Name: 'Acme 2',
+        });
+        const ref = { system: 'superoffice' as const, type: 'contact' as const, id: '1' };
+        await store.applyMatches(
+          [
+            { kind: 'link', ref, entityId: 'E1', newEntity: 'organization' },
+            { kind: 'link', ref, entityId: 'E2', newEntity: 'organization' },
+          ],
+          [],
+          at,
+        );
+        expect((await store.entityIdsOf([ref])).get('superoffice:contact:1')).toBe('E1');
+        await store.commitPlans(
+          [plan('E1', [updateRow('E1', '1', 'First')]), plan('E1', [updateRow('E1', '1', 'Second')])],
+          'c1',
+          at,
+        );
+        expect((await store.outboxOf('E1')).map((row) => row.values)).toEqual([{ Name: 'Second' }]);
+      }));
+
+    it('notices a changed agent flag of a member and re-plans the entities that reference its entity', () =>
+      withStore(async (store) => {
+        const agent = (isAgent: boolean): SourceRecord => ({
+          ref: { system: 'zendesk', type: 'user', id: '7' },
+          values: { email: 'a@x.test', phone: null, organization_id: null },
+          modifiedAt: at,
+          deleted: false,
+          facts: { isAgent },
+        });
+        await store.ingestPage('zendesk', 'user', [agent(true)], 'c1', at);
+        await store.applyMatches([{ kind: 'link', ref: agent(true).ref, entityId: 'P1', newEntity: 'person' }], [], at);
+        const ticket: SourceRecord = {
+          ref: { system: 'superoffice', type: 'ticket', id: '3' },
+          values: { Title: 'Help', 'Person.PersonId': null },
+          modifiedAt: at,
+          deleted: false,
+        };
+        await store.ingestPage('superoffice', 'ticket', [ticket], 'c1', at);
+        await store.applyMatches([{ kind: 'link', ref: ticket.ref, entityId: 'T1', newEntity: 'ticket' }], [], at);
+        await store.commitPlans([plan('P1', []), plan('T1', [], { references: ['P1'] })], 'c1', at);
+        expect((await store.membersOf(['P1'])).get('P1')?.[0]?.isAgent).toBe(true);
+        expect(await store.listDirtyEntities('ticket', null, 10)).toEqual([]);
+        await store.ingestPage('zendesk', 'user', [agent(false)], 'c2', at);
+        expect((await store.membersOf(['P1'])).get('P1')?.[0]?.isAgent).toBe(false);
+        expect(await store.listDirtyEntities('person', null, 10)).toEqual(['P1']);
+        expect(await store.listDirtyEntities('ticket', null, 10)).toEqual(['T1']);
+      }));
+
     it('runs an engine cycle end to end: creates in dependency order, converges, and plans without writing', async () => {
       const store = await factory.open();
       const harness = await openHarness({ store });
