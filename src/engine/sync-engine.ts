@@ -21,7 +21,7 @@ import type { EntityDirectory, EntitySnapshot, MemberSummary } from '../core/ent
 import { decideMatch, type MatchCandidate, matchKeysOf, originOfExternalId } from '../core/matching.js';
 import { kindOfRecordType, memberFields, memberTypesOfKind, syncedRecordTypes } from '../core/member-fields.js';
 import { type RecordRef, type RecordType, refKey, type SourceRecord, type SystemName } from '../core/model.js';
-import { type EntityPlan, planEntity } from '../core/planner.js';
+import { type EntityPlan, heldCreateOf, planEntity } from '../core/planner.js';
 import { nextAttemptAt } from '../core/retry-schedule.js';
 import { isSyncError, SyncError } from '../core/sync-error.js';
 import { organizationNameKey } from '../core/transforms.js';
@@ -544,6 +544,18 @@ export class SyncEngine {
       this.store.findNameHolders([...nameKeys]),
       this.store.ambiguitiesOf(unresolved),
     ]);
+    // A referenced entity that has no Zendesk record may never get one (its organization name is
+    // taken): then the reference is left out instead of waiting for good.
+    const withoutZendesk = [...referenced].filter(
+      (entityId) => !(members.get(entityId) ?? []).some((member) => member.ref.system === 'zendesk'),
+    );
+    const heldCreates = new Map<string, string>();
+    if (withoutZendesk.length > 0) {
+      for (const snapshot of await this.store.loadEntities(withoutZendesk)) {
+        const reason = heldCreateOf(snapshot);
+        if (reason !== undefined) heldCreates.set(snapshot.id, reason);
+      }
+    }
     const claims = new Map<string, string>();
     const lookups: EntityDirectory = {
       entityOf: (ref) => entityOf.get(refKey(ref)),
@@ -551,6 +563,7 @@ export class SyncEngine {
         members.get(entityId) ?? (referenced.has(entityId) ? [] : undefined),
       nameHolder: (key) => holders.get(key) ?? claims.get(key),
       unlinkedReason: (ref) => ambiguities.get(refKey(ref)),
+      heldCreate: (entityId) => heldCreates.get(entityId),
     };
     return {
       lookups,

@@ -832,7 +832,7 @@ describe('conflicts on values whose edit the system does not date', () => {
 describe('references to an organization held for good', () => {
   // Needs the engine to answer EntityDirectory.heldCreate (see src/core/planner.ts heldCreateOf);
   // until it does, such references wait, and this test is expected to fail.
-  it.fails('creates the users of a contact whose name is taken without organization, records why, and adds it once the contact is renamed', async () => {
+  it('creates the users of a contact whose name is taken without organization, records why, and adds it once the contact is renamed', async () => {
     const h = await open();
     h.superoffice.add('contact', { Name: 'Acme' }, { id: '1' });
     h.superoffice.add('contact', { Name: 'ACME ' }, { id: '2' });
