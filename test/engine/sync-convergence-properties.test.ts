@@ -5,39 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { openStore } from '../../src/store/open-store.js';
-import {
-  type Command,
-  cycleCommand,
-  disagreements,
-  editCommand,
-  faultCommand,
-  World,
-  type WorldSeed,
-  worldSeed,
-} from './sync-world.js';
-
-const runs = Number(process.env.TANDEM_PROPERTY_RUNS ?? 1000);
-
-/** Edits, cycles and (unless `faults` is 'none') crashes and refusals, interleaved. */
-const history = (faults: 'none' | 'recoverable' | 'any') =>
-  fc.array(
-    faults === 'none'
-      ? fc.oneof({ arbitrary: editCommand, weight: 5 }, { arbitrary: cycleCommand, weight: 3 })
-      : fc.oneof(
-          { arbitrary: editCommand, weight: 5 },
-          { arbitrary: cycleCommand, weight: 3 },
-          { arbitrary: faultCommand(faults === 'any'), weight: 2 },
-        ),
-    { maxLength: 8 },
-  );
-
-async function play(seed: WorldSeed, commands: readonly Command[]): Promise<World> {
-  const world = new World(await openStore(':memory:'));
-  world.seed(seed);
-  for (const command of commands) await world.apply(command);
-  return world;
-}
+import { disagreements, history, play, propertyRuns, worldSeed } from './sync-world.js';
 
 describe('sync convergence invariants (property tests)', () => {
   it('converges: after edits stop, one cycle brings everything into agreement and the next writes nothing', async () => {
@@ -55,7 +23,7 @@ describe('sync convergence invariants (property tests)', () => {
           await world.store.close();
         }
       }),
-      { numRuns: runs, seed: 4242 },
+      { numRuns: propertyRuns, seed: 4242 },
     );
   });
 
@@ -88,7 +56,7 @@ describe('sync convergence invariants (property tests)', () => {
           await world.store.close();
         }
       }),
-      { numRuns: runs, seed: 99 },
+      { numRuns: propertyRuns, seed: 99 },
     );
   });
 });

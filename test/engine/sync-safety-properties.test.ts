@@ -5,40 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { openStore } from '../../src/store/open-store.js';
-import {
-  type Command,
-  cycleCommand,
-  duplicateViolations,
-  editCommand,
-  faultCommand,
-  lostUpdates,
-  World,
-  type WorldSeed,
-  worldSeed,
-} from './sync-world.js';
-
-const runs = Number(process.env.TANDEM_PROPERTY_RUNS ?? 1000);
-
-/** Edits, cycles and (unless `faults` is 'none') crashes and refusals, interleaved. */
-const history = (faults: 'none' | 'recoverable' | 'any') =>
-  fc.array(
-    faults === 'none'
-      ? fc.oneof({ arbitrary: editCommand, weight: 5 }, { arbitrary: cycleCommand, weight: 3 })
-      : fc.oneof(
-          { arbitrary: editCommand, weight: 5 },
-          { arbitrary: cycleCommand, weight: 3 },
-          { arbitrary: faultCommand(faults === 'any'), weight: 2 },
-        ),
-    { maxLength: 8 },
-  );
-
-async function play(seed: WorldSeed, commands: readonly Command[]): Promise<World> {
-  const world = new World(await openStore(':memory:'));
-  world.seed(seed);
-  for (const command of commands) await world.apply(command);
-  return world;
-}
+import { duplicateViolations, history, lostUpdates, play, propertyRuns, worldSeed } from './sync-world.js';
 
 describe('sync safety invariants (property tests)', () => {
   it('never makes a duplicate, whatever crashes, refusals and retries happen', async () => {
@@ -53,7 +20,7 @@ describe('sync safety invariants (property tests)', () => {
           await world.store.close();
         }
       }),
-      { numRuns: runs, seed: 20240326 },
+      { numRuns: propertyRuns, seed: 20240326 },
     );
   });
 
@@ -68,7 +35,7 @@ describe('sync safety invariants (property tests)', () => {
           await world.store.close();
         }
       }),
-      { numRuns: runs, seed: 777 },
+      { numRuns: propertyRuns, seed: 777 },
     );
   });
 });

@@ -8,6 +8,7 @@ import type { RecordRef, RecordType, SourceRecord, SystemName } from '../../src/
 import { SyncError } from '../../src/core/sync-error.js';
 import { type CanonicalValue, canonicalEmail, canonicalPhone, canonicalText } from '../../src/core/transforms.js';
 import { SyncEngine } from '../../src/engine/sync-engine.js';
+import { openStore } from '../../src/store/open-store.js';
 import type { StateStore } from '../../src/store/state-store.js';
 import { CrashError, counterIds, FakeSystem, ManualClock } from './fake-system.js';
 
@@ -632,4 +633,28 @@ async function currentValue(world: World, edit: EditRecord): Promise<CanonicalVa
     default:
       return null;
   }
+}
+
+/** Runs per property: 1,000 in CI; TANDEM_PROPERTY_RUNS lowers it for a quick local try. */
+export const propertyRuns = Number(process.env.TANDEM_PROPERTY_RUNS ?? 1000);
+
+/** Edits, cycles and (unless `faults` is 'none') crashes and refusals, interleaved. */
+export const history = (faults: 'none' | 'recoverable' | 'any'): fc.Arbitrary<Command[]> =>
+  fc.array(
+    faults === 'none'
+      ? fc.oneof({ arbitrary: editCommand, weight: 5 }, { arbitrary: cycleCommand, weight: 3 })
+      : fc.oneof(
+          { arbitrary: editCommand, weight: 5 },
+          { arbitrary: cycleCommand, weight: 3 },
+          { arbitrary: faultCommand(faults === 'any'), weight: 2 },
+        ),
+    { maxLength: 8 },
+  );
+
+/** A world from a seed, with the commands applied, on a fresh in-memory store. */
+export async function play(seed: WorldSeed, commands: readonly Command[]): Promise<World> {
+  const world = new World(await openStore(':memory:'));
+  world.seed(seed);
+  for (const command of commands) await world.apply(command);
+  return world;
 }
