@@ -24,6 +24,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
+import { SeededRandom } from '../simulators/seeded-random.js';
 import {
   entityElement,
   type SuperOfficeSimulator,
@@ -92,18 +93,6 @@ type HostAnswer =
       readonly generatedMs: number;
     }
   | { readonly type: 'answer'; readonly id: number; readonly result: unknown };
-
-/** A small deterministic generator (mulberry32), so the edits repeat from run to run. */
-function seededRandom(start: number): () => number {
-  let state = start >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 function pickDistinct<T>(items: readonly T[], count: number, random: () => number): T[] {
   const pool = [...items];
@@ -238,7 +227,8 @@ async function hostSimulators(): Promise<void> {
     searchLagSeconds: 0,
     jobDelayMs: 1,
   });
-  const random = seededRandom(seed);
+  const generator = new SeededRandom(seed);
+  const random = () => generator.next();
   const send = (answer: HostAnswer) => process.send?.(answer);
   process.on('message', (message: HostRequest) => {
     const answer = (result: unknown) => send({ type: 'answer', id: message.id, result });

@@ -4,20 +4,9 @@
  * the cycle after that makes no write call at all.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SeededRandom } from '../../simulators/seeded-random.js';
 import { entityElement } from '../../simulators/superoffice/index.js';
 import { type SyncHarness, startSyncHarness } from './sync-harness.js';
-
-/** A small seeded generator (mulberry32): the same seed always gives the same edits. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let mixed = state;
-    mixed = Math.imul(mixed ^ (mixed >>> 15), mixed | 1);
-    mixed ^= mixed + Math.imul(mixed ^ (mixed >>> 7), mixed | 61);
-    return ((mixed ^ (mixed >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 function pick<T>(random: () => number, items: readonly T[]): T {
   const item = items[Math.floor(random() * items.length)];
@@ -154,7 +143,8 @@ describe('convergence over HTTP', () => {
     expect(pairs.people.length).toBeGreaterThan(0);
     expect(await disagreements(pairs)).toEqual([]);
 
-    const random = seededRandom(2024);
+    const generator = new SeededRandom(2024);
+    const random = () => generator.next();
     for (let round = 0; round < 3; round++) {
       editBothSides(random, pairs, 25);
       h.clock.advance(1000);

@@ -15,6 +15,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SeededRandom } from '../../simulators/seeded-random.js';
 import type { SuperOfficeSimulator } from '../../simulators/superoffice/index.js';
 import type { ZendeskSimulator } from '../../simulators/zendesk/index.js';
 import { type SyncHarness, startSyncHarness } from './sync-harness.js';
@@ -44,24 +45,13 @@ function kindOfRequest(system: 'superoffice' | 'zendesk', method: string, route:
   return method === 'GET' ? 'zendesk-lookup' : 'zendesk-write';
 }
 
-/** mulberry32: small, seeded, the same kill points on every run. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 /**
  * The kill point of one run: for each kind, the occurrence at which it strikes (drawn from the
  * geometric distribution of its hazard). The run dies at whichever comes first.
  */
 function killPointOf(run: number, seed: number): Readonly<Record<KillKind, number>> {
-  const random = seededRandom(seed * 1_000 + run);
+  const generator = new SeededRandom(seed * 1_000 + run);
+  const random = () => generator.next();
   const occurrence = (hazard: number) => 1 + Math.floor(Math.log(1 - random()) / Math.log(1 - hazard));
   return Object.fromEntries(killKinds.map((kind) => [kind, occurrence(killHazards[kind])])) as Record<KillKind, number>;
 }
