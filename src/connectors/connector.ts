@@ -5,11 +5,20 @@
  *
  * Errors: every method rejects only with a SyncError (src/core/sync-error.ts). A failure that
  * concerns the whole call (credentials refused, service unreachable after retries, malformed
- * page) rejects the call; a failure that concerns one record of a write is reported in that
- * record's WriteOutcome and never rejects the call.
+ * page envelope) rejects the call; a failure that concerns one record is reported with that
+ * record (a read's ChangePage.rejected, a write's WriteOutcome) and never rejects the call.
  */
 import type { PropertyValues, RecordType, SourceRecord, SystemName } from '../core/model.js';
 import type { SyncError } from '../core/sync-error.js';
+
+/** A record of a read page that did not fit its documented shape, reported instead of failing the read. */
+export interface RejectedRecord {
+  readonly type: RecordType;
+  /** The record's id when the answer carried a readable one; null when even the id was unreadable. */
+  readonly id: string | null;
+  /** Code `malformed`, with a message naming the field that did not fit. */
+  readonly error: SyncError;
+}
 
 export interface ChangePage {
   /** Records changed since the cursor the read started from; a record appears at most once per page. */
@@ -21,6 +30,12 @@ export interface ChangePage {
    * records again when they changed, or when the system's feed overlaps: callers de-duplicate).
    */
   readonly cursor: string;
+  /**
+   * Records of this page that could not be read (one bad record never fails its page). The cursor
+   * still covers them: the feed reports such a record again when it changes, and the next full
+   * read (`readAll`) reads it again. Absent or empty when every record was read.
+   */
+  readonly rejected?: readonly RejectedRecord[];
 }
 
 export interface ReadOptions {

@@ -33,6 +33,31 @@ export interface ReadReport {
   readonly full: boolean;
 }
 
+/**
+ * A type whose read failed as a whole (after the connector's retries): its cursor stays where the
+ * last stored page left it, the other types are read, planned and written as usual, and the type
+ * is read again next cycle.
+ */
+export interface ReadFailureReport {
+  readonly system: SystemName;
+  readonly type: RecordType;
+  readonly error: StoredError;
+  /** What to do about it. */
+  readonly advice: string;
+}
+
+/**
+ * A record the connector could not read (it did not fit the documented shape). The cursor moved
+ * past it; it is read again when it changes, and by the next full sweep.
+ */
+export interface RejectedRecordReport {
+  readonly system: SystemName;
+  readonly type: RecordType;
+  /** The record's id; null when even that was unreadable. */
+  readonly id: string | null;
+  readonly error: StoredError;
+}
+
 export interface LinkReport {
   /** `system:type:id` */
   readonly record: string;
@@ -86,6 +111,11 @@ export interface WriteCounts {
   readonly failed: number;
   /** Creates dropped because the record turned up another way (adopted after a crash). */
   readonly superseded: number;
+  /**
+   * Updates left in the outbox because their target's read failed this cycle: written blind, they
+   * could overwrite edits we have not seen. They go out in the first cycle that reads the type.
+   */
+  readonly deferred: number;
   /** Write calls made to the connectors. */
   readonly calls: number;
 }
@@ -100,12 +130,18 @@ export interface PlanCounts {
   readonly conflicts: number;
   readonly waits: number;
   readonly holds: number;
+  /** Records the connectors could not read (see `rejectedRecords`). */
+  readonly rejectedRecords: number;
 }
 
 /** The plan part, shared by a cycle and a dry run. */
 export interface PlanReport {
   readonly sweep: boolean;
   readonly reads: readonly ReadReport[];
+  /** Types whose read failed this cycle; empty when every read succeeded. */
+  readonly readFailures: readonly ReadFailureReport[];
+  /** Records the reads could not take in (capped list; the count is in `counts.rejectedRecords`). */
+  readonly rejectedRecords: readonly RejectedRecordReport[];
   readonly counts: PlanCounts;
   readonly links: readonly LinkReport[];
   readonly ambiguities: readonly AmbiguityReport[];

@@ -48,7 +48,9 @@ import type {
   FailureReport,
   LinkReport,
   PlanReport,
+  ReadFailureReport,
   ReadReport,
+  RejectedRecordReport,
   UpdateReport,
 } from './cycle-report.js';
 import { timeOrderedIds } from './time-ordered-id.js';
@@ -83,6 +85,8 @@ const matchBatchSize = 2000;
 /** Capped lists with complete counts. */
 class ReportCollector {
   readonly reads: ReadReport[] = [];
+  readonly readFailures: ReadFailureReport[] = [];
+  readonly rejectedRecords: RejectedRecordReport[] = [];
   readonly links: LinkReport[] = [];
   readonly ambiguities: AmbiguityReport[] = [];
   readonly creates: CreateReport[] = [];
@@ -102,8 +106,9 @@ class ReportCollector {
     conflicts: 0,
     waits: 0,
     holds: 0,
+    rejectedRecords: 0,
   };
-  readonly writes = { created: 0, updated: 0, unchanged: 0, failed: 0, superseded: 0, calls: 0 };
+  readonly writes = { created: 0, updated: 0, unchanged: 0, failed: 0, superseded: 0, deferred: 0, calls: 0 };
 
   constructor(private readonly limit: number) {}
 
@@ -118,6 +123,8 @@ class ReportCollector {
     return {
       sweep,
       reads: this.reads,
+      readFailures: this.readFailures,
+      rejectedRecords: this.rejectedRecords,
       counts: { ...this.counts },
       links: this.links,
       ambiguities: this.ambiguities,
@@ -165,6 +172,27 @@ function adviceFor(error: StoredError): string | undefined {
     default:
       return undefined;
   }
+}
+
+/** What a person can do about a type whose read failed. */
+function readAdviceFor(system: SystemName, error: SyncError): string {
+  switch (error.code) {
+    case 'transient':
+    case 'rate_limited':
+      return `${system} did not answer after retries; the type is read again next cycle from where it stopped. If it persists, check ${system}'s status.`;
+    case 'malformed':
+      return `${system} answers this feed in a shape Tandem cannot read; it is read again every cycle from where it stopped. If it persists, report the message.`;
+    default:
+      return `The type is read again next cycle from where it stopped. If it persists, report the message.`;
+  }
+}
+
+/**
+ * Read failures that concern one type only: every SyncError but refused credentials and wrong
+ * settings, which a person must fix before any read can succeed.
+ */
+function concernsOneType(error: unknown): error is SyncError {
+  return isSyncError(error) && error.code !== 'auth' && error.code !== 'config';
 }
 
 /** A connector stand-in for dry runs: reads go to the real system, writes are only imagined. */
@@ -223,8 +251,10 @@ export class SyncEngine {
 
   /**
    * Runs one cycle. Rejects (with a SyncError) only when the whole cycle cannot go on: credentials
-   * refused, a service unreachable after the connector's retries, the store failing. A record's
-   * failure is in the report and in the outbox, retried with back-off.
+   * refused or settings wrong (a person must act), the store failing. A type whose read fails (a
+   * service unreachable after the connector's retries, a page that cannot be parsed) is in the
+   * report's `readFailures` and read again next cycle; a record that cannot be read is in
+   * `rejectedRecords`; a record's failed write is in `failures` and the outbox, retried with back-off.
    */
   async runCycle(options: { sweep?: boolean; signal?: AbortSignal } = {}): Promise<CycleReport> {
     return this.cycle({ sweep: options.sweep ?? false, signal: options.signal, dryRun: false }, this.connectors);
@@ -269,7 +299,7 @@ export class SyncEngine {
     await this.store.beginCycle(cycleId, startedAt);
     let status: CycleReport['status'] = 'completed';
     try {
-      await this.readFeeds(options, connectors, report);
+      const unread = await this.readFeeds(cycleId, options, connectors, report);
       if (options.sweep) await this.store.markAllDirty();
       this.checkStop(options.signal);
       await this.matchRecords(cycleId, report);
@@ -278,7 +308,7 @@ export class SyncEngine {
       for (const kind of kindOrder) {
         this.checkStop(options.signal);
         await this.planKind(kind, cycleId, report);
-        await this.writeKind(kind, cycleId, connectors, options.signal, report);
+        await this.writeKind(kind, cycleId, connectors, options.signal, report, unread);
       }
     } catch (error) {
       if (error instanceof CycleInterrupted || isAbort(error, options.signal)) {
@@ -312,6 +342,8 @@ export class SyncEngine {
     return {
       sweep: report.sweep,
       reads: report.reads.map((read) => ({ ...read })),
+      readFailures: report.readFailures.map((failure) => ({ ...failure, error: { ...failure.error } })),
+      rejectedRecords: report.rejectedRecords.map((rejected) => ({ ...rejected, error: { ...rejected.error } })),
       counts: { ...report.counts },
       writes: { ...report.writes },
     };
@@ -323,27 +355,66 @@ export class SyncEngine {
 
   // --- read -----------------------------------------------------------------------------------
 
+  /**
+   * Reads every synced type into the store. A type whose read fails is reported and skipped (its
+   * cursor stays where its last stored page left it); refused credentials or wrong settings stop
+   * both systems' reads and fail the cycle. Returns the `system:type` keys that were not read.
+   */
   private async readFeeds(
+    cycleId: string,
     options: CycleOptions,
     connectors: Readonly<Record<SystemName, Connector>>,
     report: ReportCollector,
-  ): Promise<void> {
+  ): Promise<ReadonlySet<string>> {
     const types = syncedRecordTypes();
+    const unread = new Set<string>();
+    // A failure that ends the cycle on one side stops the read in flight on the other.
+    const stopReads = new AbortController();
+    const signal =
+      options.signal === undefined ? stopReads.signal : AbortSignal.any([options.signal, stopReads.signal]);
+    const fatal: unknown[] = [];
     // The two systems are read side by side; each reads its types in dependency order.
     await Promise.all(
       (['superoffice', 'zendesk'] as const).map(async (system) => {
-        for (const { type } of types.filter((candidate) => candidate.system === system)) {
-          this.checkStop(options.signal);
-          report.reads.push(await this.readType(connectors[system], type, options));
+        try {
+          for (const { type } of types.filter((candidate) => candidate.system === system)) {
+            this.checkStop(options.signal);
+            if (stopReads.signal.aborted) return;
+            try {
+              report.reads.push(await this.readType(connectors[system], type, options.sweep, signal, report, cycleId));
+            } catch (error) {
+              if (signal.aborted || !concernsOneType(error)) throw error;
+              unread.add(`${system}:${type}`);
+              report.readFailures.push({
+                system,
+                type,
+                error: storedError(error),
+                advice: readAdviceFor(system, error),
+              });
+              this.log?.warn({ cycleId, system, type, code: error.code, err: error.message }, 'read failed');
+            }
+          }
+        } catch (error) {
+          fatal.push(error);
+          stopReads.abort();
         }
       }),
     );
+    if (fatal.length > 0) throw fatal[0];
+    return unread;
   }
 
-  private async readType(connector: Connector, type: RecordType, options: CycleOptions): Promise<ReadReport> {
+  private async readType(
+    connector: Connector,
+    type: RecordType,
+    sweep: boolean,
+    signal: AbortSignal,
+    report: ReportCollector,
+    cycleId: string,
+  ): Promise<ReadReport> {
     const system = connector.system;
-    const readOptions = options.signal === undefined ? {} : { signal: options.signal };
-    const pages = options.sweep
+    const readOptions = { signal };
+    const pages = sweep
       ? connector.readAll(type, readOptions)
       : connector.readChanges(type, await this.store.getCursor(system, type), readOptions);
     const flows = flowsForRecordType(system, type).map((flow) => flow.name);
@@ -352,13 +423,30 @@ export class SyncEngine {
     let changed = 0;
     for await (const page of pages) {
       const result = await this.store.ingestPage(system, type, page.records, page.cursor, this.now());
+      for (const rejected of page.rejected ?? []) {
+        report.counts.rejectedRecords++;
+        report.add(report.rejectedRecords, [
+          { system, type: rejected.type, id: rejected.id, error: storedError(rejected.error) },
+        ]);
+        this.log?.warn(
+          {
+            cycleId,
+            system,
+            type: rejected.type,
+            id: rejected.id,
+            code: rejected.error.code,
+            err: rejected.error.message,
+          },
+          'record rejected',
+        );
+      }
       pageCount++;
       records += result.received;
       changed += result.changed;
       this.onProgress?.({ phase: 'read', system, type, flows, done: records });
-      this.checkStop(options.signal); // the page in hand is stored; stop before the next one
+      if (signal.aborted) throw signal.reason; // the page in hand is stored; stop before the next one
     }
-    return { system, type, pages: pageCount, records, changed, full: options.sweep };
+    return { system, type, pages: pageCount, records, changed, full: sweep };
   }
 
   // --- match ----------------------------------------------------------------------------------
@@ -738,8 +826,10 @@ export class SyncEngine {
     connectors: Readonly<Record<SystemName, Connector>>,
     signal: AbortSignal | undefined,
     report: ReportCollector,
+    unread: ReadonlySet<string>,
   ): Promise<void> {
     for (const { system, type } of memberTypesOfKind(kind)) {
+      const blind = unread.has(`${system}:${type}`);
       const flows = flowsForRecordType(system, type).map((flow) => flow.name);
       const now = this.now();
       let after: string | null = null;
@@ -749,7 +839,10 @@ export class SyncEngine {
         const rows = await this.store.listDueOutbox(system, type, now, after, writeBatchSize);
         if (rows.length === 0) break;
         after = (rows[rows.length - 1] as OutboxRow).key;
-        await this.sendBatch(connectors[system], type, rows, cycleId, report);
+        // Creates carry their idempotency handle and overwrite nothing: they go out even so.
+        const sendable = blind ? rows.filter((row) => row.operation === 'create') : rows;
+        report.writes.deferred += rows.length - sendable.length;
+        if (sendable.length > 0) await this.sendBatch(connectors[system], type, sendable, cycleId, report);
         done += rows.length;
         this.onProgress?.({ phase: 'write', system, type, flows, done });
       }

@@ -24,7 +24,7 @@ import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import type { PropertyValues, RecordType, SourceRecord } from '../../core/model.js';
 import { isSyncError, SyncError } from '../../core/sync-error.js';
-import type { ChangePage, Connector, ReadOptions, WriteOperation, WriteOutcome } from '../connector.js';
+import type { ChangePage, Connector, ReadOptions, RejectedRecord, WriteOperation, WriteOutcome } from '../connector.js';
 import { type ErrorDescription, HttpClient, headerValue, type ResponseInfo } from '../http-client.js';
 import {
   decodeCursor,
@@ -252,11 +252,20 @@ export class SuperOfficeConnector implements Connector {
           top: this.#pageSize,
         });
         const records: SourceRecord[] = [];
+        const rejected: RejectedRecord[] = [];
         let lastId = progress.afterId;
         let high = progress.high;
         for (const raw of rows) {
-          const row =
-            feedType === 'person' ? parseRow(recyclePersonRowSchema, raw) : parseRow(recycleContactRowSchema, raw);
+          const result =
+            feedType === 'person'
+              ? readRow(recyclePersonRowSchema, raw, definition.keyColumn, recycle.path)
+              : readRow(recycleContactRowSchema, raw, definition.keyColumn, recycle.path);
+          if (result.key !== null) lastId = Math.max(lastId, result.key);
+          if (!result.ok) {
+            rejected.push(rejection(feedType, result));
+            continue;
+          }
+          const row = result.row;
           const id = 'personId' in row ? row.personId : row.contactId;
           const deletedText = 'personDeletedDate' in row ? row.personDeletedDate : row.deletedDate;
           const deletedMs = wireDateToMillis(deletedText);
@@ -270,8 +279,9 @@ export class SuperOfficeConnector implements Connector {
           if (this.#remember(seen, record, deletedMs)) records.push(record);
         }
         const done = rows.length < this.#pageSize;
+        if (!done) mustAdvance(lastId, progress.afterId, recycle.path);
         progress = done ? { phase: 'live', afterId: 0, high } : { phase: 'deleted', afterId: lastId, high };
-        if (records.length > 0) yield { records, cursor: cursor(progress) };
+        if (records.length > 0 || rejected.length > 0) yield changePage(records, cursor(progress), rejected);
         if (done) break;
       }
     }
@@ -286,37 +296,53 @@ export class SuperOfficeConnector implements Connector {
         top: this.#pageSize,
       });
       const ids: number[] = [];
+      const rejected: RejectedRecord[] = [];
       let lastId = progress.afterId;
       for (const raw of rows) {
         if (feedType === 'ticket') {
-          const row = parseRow(ticketChangeRowSchema, raw);
-          lastId = row.ticketId;
+          const result = readRow(ticketChangeRowSchema, raw, definition.keyColumn, definition.listPath);
+          if (result.key !== null) lastId = Math.max(lastId, result.key);
+          if (!result.ok) {
+            rejected.push(rejection(feedType, result));
+            continue;
+          }
+          const row = result.row;
           // LastChanged moves on every ticket change: an unchanged stamp needs no read.
           const known = seen[String(row.ticketId)];
           const changedMs = wireDateToMillis(row.lastChanged, this.#timeZone);
           if (known !== undefined && changedMs !== null && seenModifiedMs(known) === changedMs) continue;
           ids.push(row.ticketId);
         } else {
-          const id = parseRow(keyRowSchema(definition.keyColumn), raw)[definition.keyColumn];
-          if (typeof id !== 'number')
-            throw new SyncError('malformed', `SuperOffice list row without ${definition.keyColumn}`);
-          lastId = id;
+          const result = readRow(keyRowSchema(definition.keyColumn), raw, definition.keyColumn, definition.listPath);
+          if (!result.ok) {
+            rejected.push(rejection(feedType, result));
+            continue;
+          }
+          const id = result.row[definition.keyColumn];
+          if (typeof id !== 'number') throw new SyncError('bug', `a ${definition.listPath} row passed without its key`);
+          lastId = Math.max(lastId, id);
           ids.push(id);
         }
       }
-      const fetched = await Promise.all(ids.map((id) => this.#readRecord(feedType, id)));
+      if (rows.length >= this.#pageSize) mustAdvance(lastId, progress.afterId, definition.listPath);
+      const fetched = await Promise.all(ids.map((id) => this.#readRecordOrRejection(feedType, id)));
       const records: SourceRecord[] = [];
       let high = progress.high;
       for (const record of fetched) {
         // Gone between the list and the read: the recycle archive reports it next time.
         if (record === null) continue;
+        // Not a shape we can read: reported; not remembered in `seen`, so the next read that lists it reads it again.
+        if ('error' in record) {
+          rejected.push(record);
+          continue;
+        }
         const modifiedMs = record.modifiedAt === null ? null : Date.parse(record.modifiedAt);
         high = maxOf(high, modifiedMs);
         if (this.#remember(seen, record, modifiedMs)) records.push(record);
       }
       const done = rows.length < this.#pageSize;
       progress = { phase: 'live', afterId: lastId, high };
-      yield { records, cursor: cursor(done ? undefined : progress) };
+      yield changePage(records, cursor(done ? undefined : progress), rejected);
       if (done) return;
     }
   }
@@ -341,10 +367,16 @@ export class SuperOfficeConnector implements Connector {
     let afterId = start?.progress?.afterId ?? 0;
     for (;;) {
       signal?.throwIfAborted();
-      const rows = await this.#listUsers(`associateDbId gt ${afterId}`, this.#pageSize);
-      const done = rows.length < this.#pageSize;
-      const upper = done ? Number.POSITIVE_INFINITY : (rows.at(-1)?.associateDbId ?? afterId);
-      const present = new Set(rows.map((row) => String(row.associateDbId)));
+      const raws = await this.#list('/User', userListQuery(`associateDbId gt ${afterId}`, this.#pageSize));
+      const results = raws.map((raw) => readRow(userRowSchema, raw, 'associateDbId', '/User'));
+      const rows = results.flatMap((result) => (result.ok ? [result.row] : []));
+      const rejected = results.flatMap((result) => (result.ok ? [] : [rejection('user', result)]));
+      const lastKey = Math.max(afterId, ...results.flatMap((result) => (result.key === null ? [] : [result.key])));
+      const done = raws.length < this.#pageSize;
+      if (!done) mustAdvance(lastKey, afterId, '/User');
+      const upper = done ? Number.POSITIVE_INFINITY : lastKey;
+      // A user whose row could not be read is still present: never report it deleted.
+      const present = new Set(results.flatMap((result) => (result.key === null ? [] : [String(result.key)])));
       const records: SourceRecord[] = [];
       // A user known from an earlier scan and missing in this key range has left AllUsers.
       for (const id of Object.keys(seen)) {
@@ -358,22 +390,17 @@ export class SuperOfficeConnector implements Connector {
         const record = userRecord(row);
         if (this.#remember(seen, record, null)) records.push(record);
       }
-      afterId = rows.at(-1)?.associateDbId ?? afterId;
+      afterId = lastKey;
       const cursor: FeedCursor = done
         ? { v: 1, type: 'user', since: null, seen }
         : { v: 1, type: 'user', since: null, seen, progress: { phase: 'live', afterId, high: null } };
-      yield { records, cursor: encodeCursor(cursor) };
+      yield changePage(records, encodeCursor(cursor), rejected);
       if (done) return;
     }
   }
 
   async #listUsers(filter: string, top: number): Promise<WireUserRow[]> {
-    const rows = await this.#list('/User', {
-      select: 'associateDbId,personId,contactId,personEmail,fullName',
-      filter,
-      orderBy: 'associateDbId',
-      top,
-    });
+    const rows = await this.#list('/User', userListQuery(filter, top));
     return rows.map((row) => parseRow(userRowSchema, row));
   }
 
@@ -402,6 +429,19 @@ export class SuperOfficeConnector implements Connector {
         const read = await this.#getEntity(`/Ticket/${id}`, ticketEntitySchema);
         return read === null ? null : ticketRecord(read.entity, this.#timeZone);
       }
+    }
+  }
+
+  /** Like #readRecord, but an entity of a shape we cannot read is rejected instead of failing the read. */
+  async #readRecordOrRejection(
+    type: Exclude<FeedType, 'user'>,
+    id: number,
+  ): Promise<SourceRecord | RejectedRecord | null> {
+    try {
+      return await this.#readRecord(type, id);
+    } catch (error) {
+      if (isSyncError(error) && error.code === 'malformed') return { type, id: String(id), error };
+      throw error;
     }
   }
 
@@ -523,6 +563,48 @@ export class SuperOfficeConnector implements Connector {
     const [after] = await this.#listUsers(`associateDbId eq ${id}`, 1);
     return after === undefined ? { status: outcome.status } : { status: outcome.status, record: userRecord(after) };
   }
+}
+
+function userListQuery(filter: string, top: number) {
+  return { select: 'associateDbId,personId,contactId,personEmail,fullName', filter, orderBy: 'associateDbId', top };
+}
+
+/** One list row validated on its own: the row, or why not; with its key column when that is readable. */
+type RowResult<T> =
+  | { readonly ok: true; readonly row: T; readonly key: number | null }
+  | { readonly ok: false; readonly key: number | null; readonly error: SyncError };
+
+function readRow<T>(schema: z.ZodType<T>, raw: unknown, keyColumn: string, path: string): RowResult<T> {
+  const keyed = keyRowSchema(keyColumn).safeParse(raw);
+  const keyValue = keyed.success ? keyed.data[keyColumn] : undefined;
+  const key = typeof keyValue === 'number' ? keyValue : null;
+  const parsed = schema.safeParse(raw);
+  if (parsed.success) return { ok: true, row: parsed.data, key };
+  const issue = parsed.error.issues[0];
+  const which = key === null ? `without a readable ${keyColumn}` : `for ${keyColumn} ${key}`;
+  return {
+    ok: false,
+    key,
+    error: new SyncError(
+      'malformed',
+      `SuperOffice answered a ${path} row ${which} of an unexpected shape${issue === undefined ? '' : ` at ${issue.path.join('.') || '(root)'}: ${issue.message}`}`,
+    ),
+  };
+}
+
+function rejection(type: FeedType, result: { readonly key: number | null; readonly error: SyncError }): RejectedRecord {
+  return { type, id: result.key === null ? null : String(result.key), error: result.error };
+}
+
+/** A full list page whose keys could not be read gives nothing to page past: the feed cannot go on. */
+function mustAdvance(lastId: number, afterId: number, path: string): void {
+  if (lastId <= afterId)
+    throw new SyncError('malformed', `SuperOffice answered a full ${path} page without a readable key to page past`);
+}
+
+/** A page, with `rejected` only when something was. */
+function changePage(records: readonly SourceRecord[], cursor: string, rejected: readonly RejectedRecord[]): ChangePage {
+  return rejected.length === 0 ? { records, cursor } : { records, cursor, rejected };
 }
 
 function parseRow<T>(schema: z.ZodType<T>, row: unknown): T {

@@ -12,7 +12,7 @@
  */
 import PQueue from 'p-queue';
 import type { Dispatcher } from 'undici';
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { RecordType, SourceRecord, ZendeskRecordType } from '../../core/model.js';
 import { SyncError } from '../../core/sync-error.js';
 import type {
@@ -20,6 +20,7 @@ import type {
   Connector,
   CreateOperation,
   ReadOptions,
+  RejectedRecord,
   UpdateOperation,
   WriteOperation,
   WriteOutcome,
@@ -146,7 +147,47 @@ function secondOf(record: SourceRecord): number | undefined {
   return record.modifiedAt === null ? undefined : epochSeconds(new Date(record.modifiedAt));
 }
 
-const organizationExportPage = timeExportPage(recordSchemas.organization);
+// Pages are validated as envelopes; their records one by one (readRecords), so one bad record
+// never fails its page.
+const organizationExportPage = timeExportPage(z.unknown());
+
+/** The id a wire record carries, if it carries a usable one (a record that failed validation may not). */
+function wireIdOf(item: unknown): string | null {
+  if (typeof item !== 'object' || item === null || !('id' in item)) return null;
+  const id = item.id;
+  return typeof id === 'number' || (typeof id === 'string' && id !== '') ? String(id) : null;
+}
+
+/** Validates each record of a page on its own: one that does not fit its schema is rejected, not fatal. */
+function readRecords(
+  type: ZendeskRecordType,
+  items: readonly unknown[],
+): { records: SourceRecord[]; rejected: RejectedRecord[] } {
+  const records: SourceRecord[] = [];
+  const rejected: RejectedRecord[] = [];
+  for (const item of items) {
+    const parsed = recordSchemas[type].safeParse(item);
+    if (parsed.success) {
+      records.push(parsed.data);
+      continue;
+    }
+    const id = wireIdOf(item);
+    const issue = parsed.error.issues[0];
+    const where = issue === undefined ? '' : ` at ${issue.path.join('.') || '(root)'}: ${issue.message}`;
+    const which = id === null ? 'without a readable id' : id;
+    rejected.push({
+      type,
+      id,
+      error: new SyncError('malformed', `Zendesk sent ${type} ${which} in a shape that does not fit${where}`),
+    });
+  }
+  return { records, rejected };
+}
+
+/** A page, with `rejected` only when something was. */
+function changePage(records: readonly SourceRecord[], cursor: string, rejected: readonly RejectedRecord[]): ChangePage {
+  return rejected.length === 0 ? { records, cursor } : { records, cursor, rejected };
+}
 
 /** Failures that concern the whole call (credentials, settings) reject it; others belong to their records. */
 function concernsWholeCall(error: SyncError): boolean {
@@ -290,7 +331,7 @@ export class ZendeskConnector implements Connector {
       return;
     }
     const key = recordType === 'user' ? 'users' : 'tickets';
-    const schema = cursorExportPage(key, recordSchemas[recordType]);
+    const schema = cursorExportPage(key, z.unknown());
     for (;;) {
       const query =
         position.kind === 'cursor'
@@ -315,11 +356,12 @@ export class ZendeskConnector implements Connector {
         }
         throw error;
       }
+      const read = readRecords(recordType, page[key]);
       const records = new Map<string, SourceRecord>();
-      for (const record of page[key]) records.set(record.ref.id, record);
+      for (const record of read.records) records.set(record.ref.id, record);
       // §4.1: the last page still carries after_cursor; it is where the next read starts.
       if (page.after_cursor !== null) position = { kind: 'cursor', cursor: page.after_cursor };
-      yield { records: [...records.values()], cursor: encodeCursor(recordType, position) };
+      yield changePage([...records.values()], encodeCursor(recordType, position), read.rejected);
       if (page.end_of_stream) return;
       options.signal?.throwIfAborted();
     }
@@ -356,9 +398,10 @@ export class ZendeskConnector implements Connector {
         }
         throw error;
       }
+      const read = readRecords(type, page.organizations);
       const seen = new Set(position.seen);
       const records = new Map<string, SourceRecord>();
-      for (const organization of page.organizations) {
+      for (const organization of read.records) {
         if (secondOf(organization) === position.startTime && seen.has(Number(organization.ref.id))) continue;
         records.set(organization.ref.id, organization);
       }
@@ -373,12 +416,12 @@ export class ZendeskConnector implements Connector {
           );
         stalled = true;
       }
-      const atEnd = page.organizations
+      const atEnd = read.records
         .filter((organization) => secondOf(organization) === endTime)
         .map((organization) => Number(organization.ref.id));
       const carried = endTime === position.startTime ? position.seen : [];
       position = { kind: 'time', startTime: endTime, seen: [...new Set([...carried, ...atEnd])] };
-      yield { records: [...records.values()], cursor: encodeCursor(type, position) };
+      yield changePage([...records.values()], encodeCursor(type, position), read.rejected);
       if (page.end_of_stream) return;
       options.signal?.throwIfAborted();
     }
@@ -387,7 +430,7 @@ export class ZendeskConnector implements Connector {
   async *readAll(type: RecordType, options: ReadOptions = {}): AsyncIterable<ChangePage> {
     const recordType = this.#recordType(type);
     const key = plural[recordType];
-    const schema = cursorListPage(key, recordSchemas[recordType]);
+    const schema = cursorListPage(key, z.unknown());
     let after: string | null = null;
     let resumeFrom: string | undefined;
     for (;;) {
@@ -405,7 +448,8 @@ export class ZendeskConnector implements Connector {
         const startTime = Math.max(0, epochSeconds(new Date(Number.isNaN(date) ? Date.now() : date)) - 60);
         resumeFrom = encodeCursor(recordType, { kind: 'start', startTime });
       }
-      yield { records: response.body[key], cursor: resumeFrom };
+      const read = readRecords(recordType, response.body[key]);
+      yield changePage(read.records, resumeFrom, read.rejected);
       const meta: { has_more: boolean; after_cursor: string | null } = response.body.meta;
       if (!meta.has_more || meta.after_cursor === null) return;
       after = meta.after_cursor;
