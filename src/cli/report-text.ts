@@ -78,6 +78,22 @@ export function planLines(report: PlanReport, tense: 'would' | 'did'): string[] 
       (item) => `${item.record}: ${item.message}`,
     ),
   );
+  lines.push(
+    ...listed(
+      'reads that failed (their records are read again next cycle)',
+      report.readFailures.length,
+      report.readFailures,
+      (failure) => `${failure.system} ${failure.type}: ${failure.error.message} — ${failure.advice}`,
+    ),
+    ...listed(
+      'records that could not be read',
+      report.counts.rejectedRecords,
+      report.rejectedRecords,
+      (rejected) =>
+        `${rejected.system}:${rejected.type}:${rejected.id ?? '(unknown id)'}: ${rejected.error.message} — ` +
+        `correct the record in ${rejected.system === 'superoffice' ? 'SuperOffice' : 'Zendesk'} (or report the message if it looks right there); it is read again when it changes and on the next full sweep`,
+    ),
+  );
   if (report.counts.links + report.counts.creates + report.counts.updates === 0) {
     lines.push(tense === 'would' ? 'nothing would be written' : 'nothing to write');
   }
@@ -102,22 +118,6 @@ export function cycleLines(report: CycleReport): string[] {
         }`,
     ),
   ];
-  lines.push(
-    ...listed(
-      'reads that failed (their records are read again next cycle)',
-      report.readFailures.length,
-      report.readFailures,
-      (failure) => `${failure.system} ${failure.type}: ${failure.error.message} — ${failure.advice}`,
-    ),
-    ...listed(
-      'records that could not be read',
-      report.counts.rejectedRecords,
-      report.rejectedRecords,
-      (rejected) =>
-        `${rejected.system}:${rejected.type}:${rejected.id ?? '(unknown id)'}: ${rejected.error.message} — ` +
-        `correct the record in ${rejected.system === 'superoffice' ? 'SuperOffice' : 'Zendesk'} (or report the message if it looks right there); it is read again when it changes and on the next full sweep`,
-    ),
-  );
   if (writes.deferred > 0)
     lines.push(
       `${writes.deferred} updates held back: their target's read failed, so they wait for a cycle that reads it`,
