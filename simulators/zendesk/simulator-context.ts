@@ -18,7 +18,7 @@ import {
 } from './error-bodies.js';
 import type { JobOutcome, JobQueue, JobResultItem } from './job-queue.js';
 import type { RateLimiter } from './rate-limiter.js';
-import type { ZendeskState } from './zendesk-state.js';
+import type { WriteResult, ZendeskState } from './zendesk-state.js';
 
 /** Behaviour switches a test may flip while the simulator runs. */
 export interface SimulatorSettings {
@@ -137,4 +137,44 @@ export function failedItem(index: number, errors: FieldErrors, fallbackCode: str
 
 export function outcomeOf(results: JobResultItem[], failures: number): JobOutcome {
   return { results, allFailed: results.length > 0 && failures === results.length };
+}
+
+/**
+ * Runs the items of an `update_many` job: each is validated and applied on its own, and answers
+ * `{id, action:'update', status, success}`; a failed item adds `error` and `details` (§3.1; the failed
+ * entry was not captured, §10, so it is assumed to mirror the success entry).
+ */
+export function updateManyOutcome<Input, Record extends { readonly id: number }>(
+  targets: readonly { readonly id: number | undefined; readonly values: unknown }[],
+  schema: z.ZodType<Input>,
+  update: (id: number, input: Input) => WriteResult<Record>,
+  failureCode: string,
+): JobOutcome {
+  let failures = 0;
+  const results = targets.map((target, index): JobResultItem => {
+    const parsed = schema.safeParse(target.values);
+    const result: WriteResult<Record> =
+      target.id === undefined
+        ? { kind: 'not_found' }
+        : parsed.success
+          ? update(target.id, parsed.data)
+          : { kind: 'invalid', errors: { base: [{ description: parsed.error.message }] } };
+    if (result.kind === 'ok') return { id: result.record.id, action: 'update', status: 'Updated', success: true };
+    failures++;
+    const errors: FieldErrors =
+      result.kind === 'invalid'
+        ? result.errors
+        : result.kind === 'conflict'
+          ? { base: [{ description: 'Safe Update prevented the update', error: 'UpdateConflict' }] }
+          : { base: [{ description: 'RecordNotFound' }] };
+    return {
+      id: target.id ?? index,
+      action: 'update',
+      success: false,
+      status: 'Failed',
+      error: firstErrorCode(errors, result.kind === 'not_found' ? 'RecordNotFound' : failureCode),
+      details: detailsText(errors),
+    };
+  });
+  return outcomeOf(results, failures);
 }

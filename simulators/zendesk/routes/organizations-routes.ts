@@ -3,7 +3,7 @@
  * or external_id only, never by name) and the bulk endpoints (zendesk-api.md §2.3, §3, trap 8).
  */
 import type { FastifyInstance } from 'fastify';
-import { detailsText, firstErrorCode, tooManyValues } from '../error-bodies.js';
+import { tooManyValues } from '../error-bodies.js';
 import type { JobResultItem } from '../job-queue.js';
 import { pageList } from '../list-pagination.js';
 import { organizationInput, organizationKeys, unknownKeys } from '../request-bodies.js';
@@ -21,6 +21,7 @@ import {
   sendNotFound,
   textList,
   unreadableItem,
+  updateManyOutcome,
   warnIgnoredKeys,
 } from '../simulator-context.js';
 import type { SimulatedOrganization } from '../zendesk-state.js';
@@ -175,30 +176,13 @@ export function registerOrganizationRoutes(app: FastifyInstance, context: Simula
       noun: 'organization',
       verb: 'Updating',
       total: targets.length,
-      run: () => {
-        let failures = 0;
-        const results = targets.map((target, index): JobResultItem => {
-          const parsed = organizationInput.safeParse(target.values);
-          const result =
-            target.id === undefined
-              ? ({ kind: 'not_found' } as const)
-              : parsed.success
-                ? state.updateOrganization(target.id, parsed.data)
-                : ({ kind: 'invalid', errors: { base: [{ description: parsed.error.message }] } } as const);
-          if (result.kind === 'ok') return { id: result.record.id, action: 'update', status: 'Updated', success: true };
-          failures++;
-          const errors = result.kind === 'invalid' ? result.errors : { base: [{ description: 'RecordNotFound' }] };
-          return {
-            id: target.id ?? index,
-            action: 'update',
-            success: false,
-            status: 'Failed',
-            error: firstErrorCode(errors, result.kind === 'not_found' ? 'RecordNotFound' : 'OrganizationUpdateFailed'),
-            details: detailsText(errors),
-          };
-        });
-        return outcomeOf(results, failures);
-      },
+      run: () =>
+        updateManyOutcome(
+          targets,
+          organizationInput,
+          (id, input) => state.updateOrganization(id, input),
+          'OrganizationUpdateFailed',
+        ),
     });
   });
 }

@@ -3,7 +3,7 @@
  * delete and the bulk endpoints (zendesk-api.md §2.4, §3, §3.1, §6.3).
  */
 import type { FastifyInstance } from 'fastify';
-import { detailsText, firstErrorCode, tooManyValues } from '../error-bodies.js';
+import { tooManyValues } from '../error-bodies.js';
 import type { JobResultItem } from '../job-queue.js';
 import { pageList } from '../list-pagination.js';
 import { ticketInput, ticketKeys, unknownKeys } from '../request-bodies.js';
@@ -21,6 +21,7 @@ import {
   sendInvalid,
   sendNotFound,
   unreadableItem,
+  updateManyOutcome,
   warnIgnoredKeys,
 } from '../simulator-context.js';
 import type { SimulatedTicket } from '../zendesk-state.js';
@@ -148,35 +149,13 @@ export function registerTicketRoutes(app: FastifyInstance, context: SimulatorCon
       noun: 'ticket',
       verb: 'Updating',
       total: planned.length,
-      run: () => {
-        let failures = 0;
-        const results = planned.map((target, index): JobResultItem => {
-          const parsed = ticketInput.safeParse(target.values);
-          const result =
-            target.id === undefined
-              ? ({ kind: 'not_found' } as const)
-              : parsed.success
-                ? state.updateTicket(target.id, parsed.data, caller)
-                : ({ kind: 'invalid', errors: { base: [{ description: parsed.error.message }] } } as const);
-          if (result.kind === 'ok') return { id: result.record.id, action: 'update', status: 'Updated', success: true };
-          failures++;
-          const errors =
-            result.kind === 'invalid'
-              ? result.errors
-              : result.kind === 'conflict'
-                ? { base: [{ description: 'Safe Update prevented the update', error: 'UpdateConflict' }] }
-                : { base: [{ description: 'RecordNotFound' }] };
-          return {
-            id: target.id ?? index,
-            action: 'update',
-            success: false,
-            status: 'Failed',
-            error: firstErrorCode(errors, result.kind === 'not_found' ? 'RecordNotFound' : 'TicketUpdateFailed'),
-            details: detailsText(errors),
-          };
-        });
-        return outcomeOf(results, failures);
-      },
+      run: () =>
+        updateManyOutcome(
+          planned,
+          ticketInput,
+          (id, input) => state.updateTicket(id, input, caller),
+          'TicketUpdateFailed',
+        ),
     });
   });
 }

@@ -22,6 +22,7 @@ import {
   sendNotFound,
   textList,
   unreadableItem,
+  updateManyOutcome,
   warnIgnoredKeys,
 } from '../simulator-context.js';
 import type { SimulatedUser } from '../zendesk-state.js';
@@ -230,31 +231,7 @@ export function registerUserRoutes(app: FastifyInstance, context: SimulatorConte
       noun: 'user',
       verb: 'Updating',
       total: targets.length,
-      run: () => {
-        let failures = 0;
-        const results = targets.map((target, index): JobResultItem => {
-          const parsed = userInput.safeParse(target.values);
-          const result =
-            target.id === undefined
-              ? ({ kind: 'not_found' } as const)
-              : parsed.success
-                ? state.updateUser(target.id, parsed.data)
-                : ({ kind: 'invalid', errors: { base: [{ description: parsed.error.message }] } } as const);
-          if (result.kind === 'ok') return { id: result.record.id, action: 'update', status: 'Updated', success: true };
-          failures++;
-          const errors = result.kind === 'invalid' ? result.errors : { base: [{ description: 'RecordNotFound' }] };
-          // §10: the failed update_many entry was not captured; assumed to mirror the success entry.
-          return {
-            id: target.id ?? index,
-            action: 'update',
-            success: false,
-            status: 'Failed',
-            error: firstErrorCode(errors, result.kind === 'not_found' ? 'RecordNotFound' : 'UserUpdateError'),
-            details: detailsText(errors),
-          };
-        });
-        return outcomeOf(results, failures);
-      },
+      run: () => updateManyOutcome(targets, userInput, (id, input) => state.updateUser(id, input), 'UserUpdateError'),
     });
   });
 }
