@@ -140,6 +140,38 @@ export function outcomeOf(results: JobResultItem[], failures: number): JobOutcom
 }
 
 /**
+ * Runs the items of a users or organizations `create_many` job: each is validated and created on its
+ * own. Results carry no index and come in no guaranteed order (§3.1), so they are shuffled; the
+ * failure entry was not captured for these endpoints (§10) and follows the ticket shape.
+ */
+export function createManyOutcome<Input, Record extends { readonly id: number }>(
+  context: SimulatorContext,
+  items: readonly unknown[],
+  schema: z.ZodType<Input>,
+  create: (input: Input) => WriteResult<Record>,
+  failureCode: string,
+): JobOutcome {
+  const results: JobResultItem[] = [];
+  let failures = 0;
+  items.forEach((item, index) => {
+    const parsed = schema.safeParse(item);
+    if (!parsed.success) {
+      failures++;
+      results.push(unreadableItem(index, parsed.error));
+      return;
+    }
+    const result = create(parsed.data);
+    if (result.kind === 'ok') {
+      results.push({ id: result.record.id, status: 'Created' });
+      return;
+    }
+    failures++;
+    results.push(result.kind === 'invalid' ? failedItem(index, result.errors, failureCode) : { index });
+  });
+  return outcomeOf(context.random.shuffle(results), failures);
+}
+
+/**
  * Runs the items of an `update_many` job: each is validated and applied on its own, and answers
  * `{id, action:'update', status, success}`; a failed item adds `error` and `details` (§3.1; the failed
  * entry was not captured, §10, so it is assumed to mirror the success entry).

@@ -4,23 +4,20 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { tooManyValues } from '../error-bodies.js';
-import type { JobResultItem } from '../job-queue.js';
 import { pageList } from '../list-pagination.js';
 import { organizationInput, organizationKeys, unknownKeys } from '../request-bodies.js';
 import {
   answerWithJob,
   bulkItems,
-  failedItem,
+  createManyOutcome,
   idList,
   numericId,
-  outcomeOf,
   type Params,
   type QueryParams,
   type SimulatorContext,
   sendInvalid,
   sendNotFound,
   textList,
-  unreadableItem,
   updateManyOutcome,
   warnIgnoredKeys,
 } from '../simulator-context.js';
@@ -133,29 +130,14 @@ export function registerOrganizationRoutes(app: FastifyInstance, context: Simula
       noun: 'organization',
       verb: 'Creating',
       total: items.length,
-      run: () => {
-        const results: JobResultItem[] = [];
-        let failures = 0;
-        items.forEach((item, index) => {
-          const parsed = organizationInput.safeParse(item);
-          if (!parsed.success) {
-            failures++;
-            results.push(unreadableItem(index, parsed.error));
-            return;
-          }
-          const result = state.createOrganization(parsed.data);
-          if (result.kind === 'ok') results.push({ id: result.record.id, status: 'Created' });
-          else {
-            failures++;
-            // §10: failure shape not captured for organizations; follows the ticket shape.
-            results.push(
-              result.kind === 'invalid' ? failedItem(index, result.errors, 'OrganizationCreateFailed') : { index },
-            );
-          }
-        });
-        // §3.1: no index, no guaranteed order.
-        return outcomeOf(context.random.shuffle(results), failures);
-      },
+      run: () =>
+        createManyOutcome(
+          context,
+          items,
+          organizationInput,
+          (input) => state.createOrganization(input),
+          'OrganizationCreateFailed',
+        ),
     });
   });
 

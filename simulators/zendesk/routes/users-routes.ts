@@ -11,7 +11,7 @@ import {
   admitUserUpdate,
   answerWithJob,
   bulkItems,
-  failedItem,
+  createManyOutcome,
   idList,
   numericId,
   outcomeOf,
@@ -153,27 +153,7 @@ export function registerUserRoutes(app: FastifyInstance, context: SimulatorConte
       noun: 'user',
       verb: 'Creating',
       total: items.length,
-      run: () => {
-        const results: JobResultItem[] = [];
-        let failures = 0;
-        items.forEach((item, index) => {
-          const parsed = userInput.safeParse(item);
-          if (!parsed.success) {
-            failures++;
-            results.push(unreadableItem(index, parsed.error));
-            return;
-          }
-          const result = state.createUser(parsed.data);
-          if (result.kind === 'ok') results.push({ id: result.record.id, status: 'Created' });
-          else {
-            failures++;
-            // §10: the failure shape for users was not captured; this one follows the ticket shape.
-            results.push(result.kind === 'invalid' ? failedItem(index, result.errors, 'UserCreateError') : { index });
-          }
-        });
-        // §3.1: user create results carry no index and come in no guaranteed order.
-        return outcomeOf(context.random.shuffle(results), failures);
-      },
+      run: () => createManyOutcome(context, items, userInput, (input) => state.createUser(input), 'UserCreateError'),
     });
   });
 
