@@ -211,9 +211,11 @@ export class TenantData {
     return row;
   }
 
-  createPerson(fields: Partial<Omit<PersonRow, 'personId'>>, by = systemAssociateId): PersonRow {
+  /** A person with every field empty, as the `/Person/default` template and a new person start. */
+  blankPerson(by = systemAssociateId): PersonRow {
     const now = this.clock.now();
-    const row: PersonRow = {
+    return {
+      personId: 0,
       contactId: 0,
       firstname: '',
       middleName: '',
@@ -231,9 +233,11 @@ export class TenantData {
       createdBy: by,
       updatedBy: by,
       deletedDate: null,
-      ...fields,
-      personId: this.#nextId.person++,
     };
+  }
+
+  createPerson(fields: Partial<Omit<PersonRow, 'personId'>>, by = systemAssociateId): PersonRow {
+    const row: PersonRow = { ...this.blankPerson(by), ...fields, personId: this.#nextId.person++ };
     this.persons.set(row.personId, row);
     return row;
   }

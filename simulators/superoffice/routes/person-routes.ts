@@ -13,7 +13,6 @@ import {
   type SimulatorContext,
   setLastModified,
 } from '../simulator-context.js';
-import { systemAssociateId } from '../tenant-data.js';
 
 export function registerPersonRoutes(app: FastifyInstance, context: SimulatorContext): void {
   const { data } = context;
@@ -29,26 +28,7 @@ export function registerPersonRoutes(app: FastifyInstance, context: SimulatorCon
   );
 
   app.get('/Person/default', async () => {
-    const template = renderPersonEntity(context, {
-      personId: 0,
-      contactId: 0,
-      firstname: '',
-      middleName: '',
-      lastname: '',
-      mrmrs: '',
-      title: '',
-      description: '',
-      emails: [],
-      privatePhones: [],
-      mobilePhones: [],
-      officePhones: [],
-      retired: false,
-      createdDate: data.clock.now(),
-      updatedDate: data.clock.now(),
-      createdBy: systemAssociateId,
-      updatedBy: systemAssociateId,
-      deletedDate: null,
-    });
+    const template = renderPersonEntity(context, data.blankPerson());
     template.CreatedDate = '0001-01-01T00:00:00';
     template.UpdatedDate = '0001-01-01T00:00:00';
     delete template._Links;
