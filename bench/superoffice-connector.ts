@@ -19,6 +19,7 @@ import {
 import type { ChangePage } from '../src/connectors/connector.js';
 import { SuperOfficeConnector } from '../src/connectors/superoffice/superoffice-connector.js';
 import type { SourceRecord, SuperOfficeRecordType } from '../src/core/model.js';
+import { applyEditScenario } from '../test/connectors/superoffice/edit-scenario.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -132,42 +133,7 @@ try {
   // 2. Edits, then feed + sweep.
   const { data } = simulator;
   clock.advance(2 * 3_600_000);
-  const userPersonIds = new Set([...data.associates.values()].map((user) => user.personId));
-  const old = [...data.persons.values()].filter(
-    (row) =>
-      row.deletedDate === null && !userPersonIds.has(row.personId) && row.updatedDate < clock.now() - 5 * 86_400_000,
-  );
-  const [renamed, emailOnly, phoneOnly, deleted] = old;
-  if (renamed === undefined || emailOnly === undefined || phoneOnly === undefined || deleted === undefined) {
-    throw new Error('too few old persons');
-  }
-  data.editPerson(renamed.personId, { lastname: 'Renamed' });
-  data.editPerson(emailOnly.personId, {
-    emails: [entityElement('moved@example.net', 'Job'), ...emailOnly.emails.slice(1)],
-  });
-  data.editPerson(phoneOnly.personId, { privatePhones: [entityElement('+47 400 00 001')] });
-  data.softDeletePerson(deleted.personId);
-  data.editContact(7, { name: 'Renamed Company AS' });
-  data.editTicket(3, { title: 'A better subject' });
-  const unreplied = [...data.tickets.values()].find((ticket) => ticket.repliedAt === null && ticket.ticketId !== 3);
-  if (unreplied !== undefined) data.replyToTicket(unreplied.ticketId);
-  const user = data.associates.get(4);
-  if (user !== undefined) {
-    data.editPerson(user.personId, {
-      emails: [
-        entityElement('new.address@tandemdemoas.example.com', 'Job'),
-        ...(data.persons.get(user.personId)?.emails ?? []),
-      ],
-    });
-  }
-  const expected: Record<SuperOfficeRecordType, string[]> = {
-    person: [renamed, emailOnly, phoneOnly, deleted]
-      .map((row) => String(row.personId))
-      .concat(user === undefined ? [] : [String(user.personId)]),
-    contact: ['7'],
-    ticket: ['3', ...(unreplied === undefined ? [] : [String(unreplied.ticketId)])],
-    user: user === undefined ? [] : ['4'],
-  };
+  const { edited: expected } = applyEditScenario(data, clock.now());
 
   simulator.faults.set({ ...faultSettings, seed: 2 });
   const feeds = new Map<SuperOfficeRecordType, SourceRecord[]>();

@@ -16,10 +16,10 @@ import {
   type SuperOfficeConnectorOptions,
 } from '../../../src/connectors/superoffice/superoffice-connector.js';
 import type { SourceRecord, SuperOfficeRecordType } from '../../../src/core/model.js';
+import { applyEditScenario } from './edit-scenario.js';
 
 const types: readonly SuperOfficeRecordType[] = ['contact', 'person', 'ticket', 'user'];
 const hourMs = 3_600_000;
-const dayMs = 24 * hourMs;
 
 async function drain(pages: AsyncIterable<ChangePage>): Promise<{ records: SourceRecord[]; cursor: string | null }> {
   const records: SourceRecord[] = [];
@@ -111,46 +111,12 @@ describe('SuperOffice connector against the simulator', () => {
   it('after edits, including e-mail-only and phone-only ones, the next feed plus sweep reports exactly the edited records', async () => {
     const { data } = simulator;
     clock.advance(2 * hourMs);
-    const userPersonIds = new Set([...data.associates.values()].map((user) => user.personId));
-    const oldPersons = [...data.persons.values()].filter(
-      (row) =>
-        row.deletedDate === null && !userPersonIds.has(row.personId) && row.updatedDate < clock.now() - 5 * dayMs,
-    );
-    const [renamed, emailOnly, phoneOnly, deleted] = oldPersons;
-    if (renamed === undefined || emailOnly === undefined || phoneOnly === undefined || deleted === undefined) {
-      throw new Error('the generated tenant has too few old persons');
-    }
-    data.editPerson(renamed.personId, { lastname: 'Renamed' });
-    data.editPerson(emailOnly.personId, {
-      emails: [entityElement('moved@example.net', 'Job'), ...emailOnly.emails.slice(1)],
-    });
-    data.editPerson(phoneOnly.personId, { privatePhones: [entityElement('+47 400 00 001')] });
-    data.softDeletePerson(deleted.personId);
-    data.editContact(7, { name: 'Renamed Company AS' });
-    data.editTicket(3, { title: 'A better subject' });
-    const unreplied = [...data.tickets.values()].find((ticket) => ticket.repliedAt === null && ticket.ticketId !== 3);
-    if (unreplied === undefined) throw new Error('no unreplied ticket');
-    data.replyToTicket(unreplied.ticketId);
-    const user = data.associates.get(4);
-    if (user === undefined) throw new Error('no user 4');
-    const userPerson = data.persons.get(user.personId);
-    data.editPerson(user.personId, {
-      emails: [entityElement('new.address@tandemdemoas.example.com', 'Job'), ...(userPerson?.emails ?? [])],
-    });
+    const { renamed, deleted, unreplied, edited: expectedEdited } = applyEditScenario(data, clock.now());
 
     const expectedFeed: Record<SuperOfficeRecordType, string[]> = {
       person: [String(renamed.personId), String(deleted.personId)].sort(),
       contact: ['7'],
       ticket: ['3', String(unreplied.ticketId)].sort(),
-      user: ['4'],
-    };
-    const expectedEdited: Record<SuperOfficeRecordType, string[]> = {
-      person: [renamed, emailOnly, phoneOnly, deleted]
-        .map((row) => String(row.personId))
-        .concat(String(user.personId))
-        .sort(),
-      contact: ['7'],
-      ticket: expectedFeed.ticket,
       user: ['4'],
     };
 
