@@ -18,6 +18,7 @@
 import type { Connector, WriteOperation, WriteOutcome } from '../connectors/connector.js';
 import { type ConflictPolicy, defaultConflictPolicy } from '../core/conflict-policy.js';
 import type { EntityDirectory, EntitySnapshot, MemberSummary } from '../core/entity.js';
+import { jsonEqual } from '../core/json-equal.js';
 import { decideMatch, type MatchCandidate, matchKeysOf, originOfExternalId } from '../core/matching.js';
 import { kindOfRecordType, memberFields, memberTypesOfKind, syncedRecordTypes } from '../core/member-fields.js';
 import { type RecordRef, type RecordType, refKey, type SourceRecord, type SystemName } from '../core/model.js';
@@ -255,6 +256,10 @@ export class SyncEngine {
    * service unreachable after the connector's retries, a page that cannot be parsed) is in the
    * report's `readFailures` and read again next cycle; a record that cannot be read is in
    * `rejectedRecords`; a record's failed write is in `failures` and the outbox, retried with back-off.
+   *
+   * A sweep reads every record instead of the change feeds and plans every entity, changed or not.
+   * It marks nothing dirty to do so: an interrupted sweep leaves the entities it did not reach to
+   * the next sweep, while the changes it read stay dirty like any feed's.
    */
   async runCycle(options: { sweep?: boolean; signal?: AbortSignal } = {}): Promise<CycleReport> {
     return this.cycle({ sweep: options.sweep ?? false, signal: options.signal, dryRun: false }, this.connectors);
@@ -300,14 +305,13 @@ export class SyncEngine {
     let status: CycleReport['status'] = 'completed';
     try {
       const unread = await this.readFeeds(cycleId, options, connectors, report);
-      if (options.sweep) await this.store.markAllDirty();
       this.checkStop(options.signal);
       await this.matchRecords(cycleId, report);
       this.checkStop(options.signal);
-      await this.markWantedPersons();
+      await this.markWantedPersons(options.sweep);
       for (const kind of kindOrder) {
         this.checkStop(options.signal);
-        await this.planKind(kind, cycleId, report);
+        await this.planKind(kind, options.sweep, cycleId, report);
         await this.writeKind(kind, cycleId, connectors, options.signal, report, unread);
       }
     } catch (error) {
@@ -548,26 +552,23 @@ export class SyncEngine {
   // --- plan -----------------------------------------------------------------------------------
 
   /** Persons that are the Person of a synced SuperOffice ticket get a Zendesk user (before the ticket). */
-  private async markWantedPersons(): Promise<void> {
+  private async markWantedPersons(sweep: boolean): Promise<void> {
     const fields = memberFields('superoffice', 'ticket').filter(
       (field) => field.references !== undefined && flowByName(field.references.flow).create === 'when-on-synced-ticket',
     );
     if (fields.length === 0) return;
     let after: string | null = null;
     for (;;) {
-      const ids = await this.store.listDirtyEntities('ticket', after, this.planBatchSize);
+      const ids = await this.entitiesToPlan('ticket', sweep, after);
       if (ids.length === 0) return;
       after = ids[ids.length - 1] as string;
       const refs: RecordRef[] = [];
-      for (const entity of await this.store.loadEntities(ids)) {
-        for (const member of entity.members) {
-          const { ref } = member.record;
-          if (ref.system !== 'superoffice' || ref.type !== 'ticket' || member.record.deleted) continue;
-          for (const field of fields) {
-            const raw = member.record.values[field.path];
-            if (raw === undefined || raw === null || field.references === undefined) continue;
-            refs.push({ system: 'superoffice', type: field.references.memberType.superoffice, id: raw });
-          }
+      for (const ticket of await this.store.membersOfType(ids, 'superoffice', 'ticket')) {
+        if (ticket.deleted) continue;
+        for (const field of fields) {
+          const raw = ticket.values[field.path];
+          if (raw === undefined || raw === null || field.references === undefined) continue;
+          refs.push({ system: 'superoffice', type: field.references.memberType.superoffice, id: raw });
         }
       }
       const entities = await this.store.entityIdsOf(refs);
@@ -575,10 +576,17 @@ export class SyncEngine {
     }
   }
 
-  private async planKind(kind: EntityKind, cycleId: string, report: ReportCollector): Promise<void> {
+  /** The next batch of entities to plan: the dirty ones, or in a sweep every one. */
+  private entitiesToPlan(kind: EntityKind, sweep: boolean, after: string | null): Promise<readonly string[]> {
+    return sweep
+      ? this.store.listEntities(kind, after, this.planBatchSize)
+      : this.store.listDirtyEntities(kind, after, this.planBatchSize);
+  }
+
+  private async planKind(kind: EntityKind, sweep: boolean, cycleId: string, report: ReportCollector): Promise<void> {
     let after: string | null = null;
     for (;;) {
-      const ids = await this.store.listDirtyEntities(kind, after, this.planBatchSize);
+      const ids = await this.entitiesToPlan(kind, sweep, after);
       if (ids.length === 0) return;
       after = ids[ids.length - 1] as string;
       const entities = await this.store.loadEntities(ids);
@@ -768,10 +776,23 @@ export class SyncEngine {
     const createStillNeeded = !entity.members.some(
       (member) => member.record.ref.system === 'zendesk' && member.record.ref.type === zendeskType,
     );
+    // Only what changed is written: a sweep plans every entity, and most change nothing.
+    const loadedKnown = new Map(entity.members.map((member) => [refKey(member.record.ref), member.known]));
+    const known: Record<string, PlanCommit['known'][string]> = {};
+    for (const key in plan.known) {
+      const values = plan.known[key];
+      if (values !== undefined && !jsonEqual(values, loadedKnown.get(key))) known[key] = values;
+    }
+    const entityChanged =
+      plan.nameClaim !== entity.nameClaim ||
+      !jsonEqual(plan.base, entity.base) ||
+      !jsonEqual(plan.holds, entity.holds) ||
+      !jsonEqual(waits, entity.waits);
     return {
       entityId: entity.id,
+      entityChanged,
       base: plan.base,
-      known: plan.known,
+      known,
       holds: plan.holds,
       waits,
       nameClaim: plan.nameClaim,

@@ -282,6 +282,11 @@ const knownUpdate = new RowsStatement(
     FROM v WHERE records.system = v.system AND records.type = v.type AND records.id = v.id AND records.entity_id = v.entity_id`,
 );
 
+const referenceDelete = new RowsStatement(
+  '(?, ?)',
+  (values) => `DELETE FROM entity_references WHERE (entity_id, referenced_id) IN (VALUES ${values})`,
+);
+
 const referenceInsert = new RowsStatement(
   '(?, ?)',
   (values) => `INSERT INTO entity_references (entity_id, referenced_id) VALUES ${values} ON CONFLICT DO NOTHING`,
@@ -652,6 +657,15 @@ export class SqlStateStore implements StateStore {
     return rows.map((row) => text(row.id));
   }
 
+  async listEntities(kind: EntityKind, after: string | null, limit: number): Promise<readonly string[]> {
+    const rows = await this.sql.all('SELECT id FROM entities WHERE kind = ? AND id > ? ORDER BY id LIMIT ?', [
+      kind,
+      after ?? '',
+      limit,
+    ]);
+    return rows.map((row) => text(row.id));
+  }
+
   async loadEntities(ids: readonly string[]): Promise<readonly EntitySnapshot[]> {
     const entityRows = new Map<string, SqlRow>();
     const members = new Map<string, MemberSnapshot[]>();
@@ -664,7 +678,7 @@ export class SqlStateStore implements StateStore {
         entityRows.set(text(row.id), row);
       }
       for (const row of await this.sql.all(
-        `SELECT ${recordColumns} FROM records WHERE entity_id IN (${marks}) ORDER BY system, type, id`,
+        `SELECT ${recordColumns} FROM records WHERE entity_id IN (${marks}) ORDER BY entity_id, system, type, id`,
         chunk,
       )) {
         const stored = storedRecordOfRow(row);
@@ -689,6 +703,24 @@ export class SqlStateStore implements StateStore {
       });
     }
     return snapshots;
+  }
+
+  async membersOfType(
+    entityIds: readonly string[],
+    system: SystemName,
+    type: RecordType,
+  ): Promise<readonly SourceRecord[]> {
+    const records: SourceRecord[] = [];
+    for (const ids of statementChunks([...new Set(entityIds)], inListRows)) {
+      for (const row of await this.sql.all(
+        `SELECT system, type, id, body, modified_at, deleted FROM records
+         WHERE entity_id IN (${placeholders(ids.length)}) AND system = ? AND type = ? ORDER BY entity_id, system, type, id`,
+        [...ids, system, type],
+      )) {
+        records.push(recordOfRow(row));
+      }
+    }
+    return records;
   }
 
   async findNameHolders(keys: readonly string[]): Promise<ReadonlyMap<string, string>> {
@@ -726,12 +758,6 @@ export class SqlStateStore implements StateStore {
     });
   }
 
-  async markAllDirty(): Promise<void> {
-    await this.sql.transaction(async (tx) => {
-      await tx.run('UPDATE entities SET dirty = 1 WHERE dirty = 0');
-    });
-  }
-
   async commitPlans(plans: readonly PlanCommit[], cycleId: string, at: string): Promise<void> {
     if (plans.length === 0) return;
     await this.sql.transaction(async (tx) => {
@@ -765,7 +791,24 @@ export class SqlStateStore implements StateStore {
         existing.set(text(row.entity_id), list);
       }
     }
+    const existingReferences = new Map<string, Set<string>>();
+    for (const ids of statementChunks(
+      plans.map((plan) => plan.entityId),
+      inListRows,
+    )) {
+      for (const row of await tx.all(
+        `SELECT entity_id, referenced_id FROM entity_references WHERE entity_id IN (${placeholders(ids.length)})`,
+        ids,
+      )) {
+        const entityId = text(row.entity_id);
+        const set = existingReferences.get(entityId) ?? new Set<string>();
+        set.add(text(row.referenced_id));
+        existingReferences.set(entityId, set);
+      }
+    }
     const entityRows: SqlParam[][] = [];
+    const cleaned: string[] = [];
+    const keptDirty: string[] = [];
     const knownRows: SqlParam[][] = [];
     const referenceRows: SqlParam[][] = [];
     const held: string[] = [];
@@ -773,15 +816,22 @@ export class SqlStateStore implements StateStore {
     // Keys are unique per target; should two plans name one, the later row wins.
     const outboxRows = new Map<string, SqlParam[]>();
     const history: HistoryEntry[] = [];
+    const droppedReferences: SqlParam[][] = [];
     for (const plan of plans) {
-      entityRows.push([
-        plan.entityId,
-        JSON.stringify(plan.base),
-        JSON.stringify(plan.holds),
-        JSON.stringify(plan.waits),
-        plan.nameClaim,
-        plan.keepDirty ? 1 : 0,
-      ]);
+      if (plan.entityChanged) {
+        entityRows.push([
+          plan.entityId,
+          JSON.stringify(plan.base),
+          JSON.stringify(plan.holds),
+          JSON.stringify(plan.waits),
+          plan.nameClaim,
+          plan.keepDirty ? 1 : 0,
+        ]);
+      } else if (plan.keepDirty) {
+        keptDirty.push(plan.entityId);
+      } else {
+        cleaned.push(plan.entityId);
+      }
       for (const member in plan.known) {
         const [system, type, ...idParts] = member.split(':');
         knownRows.push([
@@ -792,7 +842,10 @@ export class SqlStateStore implements StateStore {
           JSON.stringify(plan.known[member]),
         ]);
       }
-      for (const referenced of plan.references) referenceRows.push([plan.entityId, referenced]);
+      const stored = existingReferences.get(plan.entityId);
+      for (const referenced of new Set(plan.references)) {
+        if (stored?.delete(referenced) !== true) referenceRows.push([plan.entityId, referenced]);
+      }
       const planned = new Set(plan.writes.map((write) => write.key));
       for (const row of existing.get(plan.entityId) ?? []) {
         if (planned.has(row.key)) continue;
@@ -818,13 +871,18 @@ export class SqlStateStore implements StateStore {
       for (const entry of plan.history) history.push(entry);
     }
     await entityPlanUpdate.run(tx, entityRows);
-    await knownUpdate.run(tx, knownRows);
-    for (const ids of statementChunks(
-      plans.map((plan) => plan.entityId),
-      inListRows,
-    )) {
-      await tx.run(`DELETE FROM entity_references WHERE entity_id IN (${placeholders(ids.length)})`, ids);
+    for (const ids of statementChunks(cleaned, inListRows)) {
+      await tx.run(`UPDATE entities SET dirty = 0 WHERE dirty = 1 AND id IN (${placeholders(ids.length)})`, ids);
     }
+    for (const ids of statementChunks(keptDirty, inListRows)) {
+      await tx.run(`UPDATE entities SET dirty = 1 WHERE dirty = 0 AND id IN (${placeholders(ids.length)})`, ids);
+    }
+    await knownUpdate.run(tx, knownRows);
+    // References that are no longer planned go; the rest stay as they are.
+    for (const [entityId, stale] of existingReferences) {
+      for (const referenced of stale) droppedReferences.push([entityId, referenced]);
+    }
+    await referenceDelete.run(tx, droppedReferences);
     await referenceInsert.run(tx, referenceRows);
     for (const keys of statementChunks(held, inListRows)) {
       await tx.run(`UPDATE outbox SET state = 'held' WHERE key IN (${placeholders(keys.length)})`, keys);

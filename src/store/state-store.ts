@@ -125,8 +125,13 @@ export interface HistoryEntry {
 /** Everything planning one entity changes, stored atomically (see commitPlans). */
 export interface PlanCommit {
   readonly entityId: string;
+  /**
+   * False when base, holds, waits and name claim are exactly those loaded for the plan: the store
+   * then only clears (or keeps) the dirty flag. Most entities of a sweep change nothing.
+   */
+  readonly entityChanged: boolean;
   readonly base: Readonly<Record<string, BaseValue>>;
-  /** Per member (`system:type:id`), the values seen now. */
+  /** Per member (`system:type:id`), the values seen now; members whose values did not change may be left out. */
   readonly known: Readonly<Record<string, Readonly<Record<string, CanonicalValue>>>>;
   readonly holds: Readonly<Record<string, string>>;
   readonly waits: readonly string[];
@@ -246,8 +251,14 @@ export interface StateStore {
   /** Ids of dirty entities of a kind, ordered by id, after `after`. */
   listDirtyEntities(kind: EntityKind, after: string | null, limit: number): Promise<readonly string[]>;
 
+  /** Ids of all entities of a kind, ordered by id, after `after` (a sweep plans every one). */
+  listEntities(kind: EntityKind, after: string | null, limit: number): Promise<readonly string[]>;
+
   /** Entities with their members; unknown ids are left out. Order follows `ids`. */
   loadEntities(ids: readonly string[]): Promise<readonly EntitySnapshot[]>;
+
+  /** The members of one record type of these entities (live and deleted), as stored. */
+  membersOfType(entityIds: readonly string[], system: SystemName, type: RecordType): Promise<readonly SourceRecord[]>;
 
   /** For each organization name key, the entity holding it in Zendesk (by its Zendesk record or its claim). */
   findNameHolders(keys: readonly string[]): Promise<ReadonlyMap<string, string>>;
@@ -257,9 +268,6 @@ export interface StateStore {
    * before also become dirty. Returns how many changed. Idempotent.
    */
   markWanted(entityIds: readonly string[]): Promise<number>;
-
-  /** Makes every entity dirty (a sweep plans everything once). */
-  markAllDirty(): Promise<void>;
 
   /**
    * Stores plans in one transaction: new base, known values, holds, waits, claims, the dirty flag,

@@ -116,7 +116,6 @@ const mutatingStoreMethods = new Set([
   'ingestPage',
   'applyMatches',
   'markWanted',
-  'markAllDirty',
   'commitPlans',
   'markOutboxAttempt',
   'completeOutbox',

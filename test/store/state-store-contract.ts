@@ -39,6 +39,7 @@ function base(value: string | null): BaseValue {
 function plan(entityId: string, writes: OutboxInsert[], extra: Partial<PlanCommit> = {}): PlanCommit {
   return {
     entityId,
+    entityChanged: true,
     base: { name: base('Acme') },
     known: {},
     holds: {},
@@ -300,6 +301,31 @@ export function stateStoreContract(name: string, factory: StoreFactory): void {
         expect(await store.outboxOf('E1')).toEqual([]);
       }));
 
+    it('lists the members of one record type of given entities, and nothing of other types', () =>
+      withStore(async (store) => {
+        await linkedContact(store);
+        await store.commitPlans([plan('E1', [createRow('E1', 'Acme')])], 'c1', at);
+        await store.completeOutbox(
+          [
+            {
+              key: 'create:zendesk:organization:E1',
+              status: 'created',
+              record: {
+                ref: { system: 'zendesk', type: 'organization', id: '77' },
+                values: { name: 'Acme' },
+                modifiedAt: at,
+                deleted: false,
+              },
+            },
+          ],
+          [],
+          at,
+        );
+        const contacts = await store.membersOfType(['E1', 'unknown'], 'superoffice', 'contact');
+        expect(contacts.map((record) => [record.ref.id, record.values.Name])).toEqual([['1', 'Acme']]);
+        expect(await store.membersOfType(['E1'], 'zendesk', 'user')).toEqual([]);
+      }));
+
     it('links a created record, merges written values into an updated one, and keeps failures with their error', () =>
       withStore(async (store) => {
         await linkedContact(store);
@@ -429,8 +455,10 @@ export function stateStoreContract(name: string, factory: StoreFactory): void {
         expect(await store.markWanted(['P'])).toBe(0);
         expect((await store.loadEntities(['P']))[0]?.wanted).toBe(true);
         await store.commitPlans([plan('P', [])], 'c2', at);
-        await store.markAllDirty();
-        expect(await store.listDirtyEntities('person', null, 10)).toEqual(['P']);
+        expect(await store.listDirtyEntities('person', null, 10)).toEqual([]);
+        expect(await store.listEntities('person', null, 10)).toEqual(['P']);
+        expect(await store.listEntities('person', 'P', 10)).toEqual([]);
+        expect(await store.listEntities('ticket', null, 10)).toEqual([]);
       }));
 
     it('rolls a dry run back entirely, also what transactions inside it committed', () =>

@@ -1,0 +1,4 @@
+-- An entity's members in ref order straight from one index: loading entities and listing their
+-- members then needs no sort, and listing members reads no table row.
+CREATE INDEX records_members ON records (entity_id, system, type, id, deleted, is_agent);
+DROP INDEX records_entity;
