@@ -54,6 +54,7 @@ import type {
   RejectedRecordReport,
   UpdateReport,
 } from './cycle-report.js';
+import { RecordLinks } from './record-links.js';
 import { timeOrderedIds } from './time-ordered-id.js';
 
 export type { CycleProgress, CycleReport, PlanReport } from './cycle-report.js';
@@ -237,6 +238,8 @@ export class SyncEngine {
   private readonly newId: () => string;
   private readonly reportLimit: number;
   private readonly planBatchSize: number;
+  /** Links seen in the cycle under way (a new map per cycle: a dry run's links are rolled back). */
+  private links = new RecordLinks();
 
   constructor(options: SyncEngineOptions) {
     this.store = options.store;
@@ -299,6 +302,7 @@ export class SyncEngine {
     connectors: Readonly<Record<SystemName, Connector>>,
   ): Promise<CycleReport> {
     const cycleId = this.newId();
+    this.links = new RecordLinks();
     const startedAt = this.now();
     const report = new ReportCollector(this.reportLimit);
     await this.store.beginCycle(cycleId, startedAt);
@@ -527,6 +531,7 @@ export class SyncEngine {
             : { kind: 'link', ref: record.ref, entityId },
         );
         linkedNow.set(recordKey, entityId);
+        this.links.remember(recordKey, entityId);
         membersNow.set(entityId, [...(membersNow.get(entityId) ?? []), record.ref]);
         const rule: LinkReport['rule'] = isNew ? 'new-entity' : decision.rule;
         const key = decision.kind === 'join' ? decision.key : undefined;
@@ -590,6 +595,9 @@ export class SyncEngine {
       if (ids.length === 0) return;
       after = ids[ids.length - 1] as string;
       const entities = await this.store.loadEntities(ids);
+      for (const entity of entities) {
+        for (const member of entity.members) this.links.remember(refKey(member.record.ref), entity.id);
+      }
       const directory = await this.directoryFor(entities);
       const at = this.now();
       const commits: PlanCommit[] = [];
@@ -611,6 +619,9 @@ export class SyncEngine {
     const referenced = new Set<string>();
     const nameKeys = new Set<string>();
     for (const entity of entities) {
+      // Organizations: the name keys of members and base; undefined where a name is missing.
+      const entityNameKeys: (string | undefined)[] = [];
+      let zendeskNameKey: string | undefined;
       for (const member of entity.members) {
         const { ref } = member.record;
         for (const field of memberFields(ref.system, ref.type)) {
@@ -618,21 +629,35 @@ export class SyncEngine {
           if (field.transform === 'reference' && field.references !== undefined && typeof raw === 'string') {
             refs.push({ system: ref.system, type: field.references.memberType[ref.system], id: raw });
           }
-          if (entity.kind === 'organization' && field.attribute === 'name' && raw !== undefined) {
-            const key = organizationNameKey(raw === null ? null : raw.trim());
-            if (key !== undefined) nameKeys.add(key);
+          if (entity.kind === 'organization' && field.attribute === 'name') {
+            const key = raw === undefined || raw === null ? undefined : organizationNameKey(raw.trim());
+            entityNameKeys.push(key);
+            if (ref.system === 'zendesk' && !member.record.deleted) zendeskNameKey = key;
           }
         }
       }
       for (const [attribute, base] of Object.entries(entity.base)) {
         if (base.value !== null && this.isReferenceAttribute(entity.kind, attribute)) referenced.add(base.value);
-        if (entity.kind === 'organization' && attribute === 'name') {
-          const key = organizationNameKey(base.value);
-          if (key !== undefined) nameKeys.add(key);
-        }
+        if (entity.kind === 'organization' && attribute === 'name')
+          entityNameKeys.push(organizationNameKey(base.value));
       }
+      // An organization whose Zendesk record already bears the one name all sides agree on holds
+      // that name itself: no other holder can matter to its plan, so none is looked up.
+      const settled = zendeskNameKey !== undefined && entityNameKeys.every((key) => key === zendeskNameKey);
+      if (!settled) for (const key of entityNameKeys) if (key !== undefined) nameKeys.add(key);
     }
-    const entityOf = await this.store.entityIdsOf(refs);
+    const entityOf = new Map<string, string>();
+    const unknown: RecordRef[] = [];
+    for (const ref of refs) {
+      const key = refKey(ref);
+      const entityId = this.links.entityOf(key);
+      if (entityId === undefined) unknown.push(ref);
+      else entityOf.set(key, entityId);
+    }
+    for (const [key, entityId] of await this.store.entityIdsOf(unknown)) {
+      entityOf.set(key, entityId);
+      this.links.remember(key, entityId);
+    }
     for (const entityId of entityOf.values()) referenced.add(entityId);
     const unresolved = refs.filter((ref) => !entityOf.has(refKey(ref)));
     const [members, holders, ambiguities] = await Promise.all([

@@ -55,6 +55,11 @@ function parseJson<T>(text: unknown): T {
   return JSON.parse(String(text)) as T;
 }
 
+/** A JSON object; the empty one, which most holds and many known values are, without parsing. */
+function parseJsonObject<T extends object>(text: unknown): T {
+  return text === '{}' ? ({} as T) : parseJson<T>(text);
+}
+
 function text(value: unknown): string {
   return String(value);
 }
@@ -678,13 +683,19 @@ export class SqlStateStore implements StateStore {
         entityRows.set(text(row.id), row);
       }
       for (const row of await this.sql.all(
-        `SELECT ${recordColumns} FROM records WHERE entity_id IN (${marks}) ORDER BY entity_id, system, type, id`,
+        `SELECT entity_id, system, type, id, body, modified_at, deleted, seen_at, known FROM records
+         WHERE entity_id IN (${marks}) ORDER BY entity_id, system, type, id`,
         chunk,
       )) {
-        const stored = storedRecordOfRow(row);
-        const list = members.get(text(row.entity_id)) ?? [];
-        list.push({ record: stored.record, known: stored.known, seenAt: stored.seenAt });
-        members.set(text(row.entity_id), list);
+        const entityId = text(row.entity_id);
+        const member: MemberSnapshot = {
+          record: recordOfRow(row),
+          known: parseJsonObject<Record<string, CanonicalValue>>(row.known),
+          seenAt: text(row.seen_at),
+        };
+        const list = members.get(entityId);
+        if (list === undefined) members.set(entityId, [member]);
+        else list.push(member);
       }
     }
     const snapshots: EntitySnapshot[] = [];
@@ -697,9 +708,9 @@ export class SqlStateStore implements StateStore {
         base: parseJson<Record<string, BaseValue>>(row.base),
         members: members.get(id) ?? [],
         wanted: Number(row.wanted) === 1,
-        holds: parseJson<Record<string, string>>(row.holds),
+        holds: parseJsonObject<Record<string, string>>(row.holds),
         nameClaim: optionalText(row.name_claim),
-        waits: parseJson<string[]>(row.waits),
+        waits: row.waits === '[]' ? [] : parseJson<string[]>(row.waits),
       });
     }
     return snapshots;

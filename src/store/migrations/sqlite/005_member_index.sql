@@ -2,6 +2,8 @@
 -- members then needs no sort, and listing members reads no table row.
 CREATE INDEX records_members ON records (entity_id, system, type, id, deleted, is_agent);
 DROP INDEX records_entity;
+-- A sweep lists every entity of a kind in id order.
+CREATE INDEX entities_kind ON entities (kind, id);
 -- History rows are never deleted, so a plain integer key already grows with every row; AUTOINCREMENT
 -- only added a write to sqlite_sequence per insert. SQLite cannot drop it in place: the table is rebuilt.
 CREATE TABLE history_new (
