@@ -11,10 +11,19 @@ import {
   type EntityDirectory,
   type EntitySnapshot,
   type MemberSnapshot,
+  type MemberSummary,
   modifiedAtKnownKey,
 } from './entity.js';
-import { type MemberField, memberFields } from './member-fields.js';
-import { type PropertyValue, type PropertyValues, type RecordRef, type RecordType, refKey } from './model.js';
+import { idKeyedRecord } from './id-keyed-record.js';
+import { type MemberField, memberFields, type ReferenceTarget, referenceAttributesOf } from './member-fields.js';
+import {
+  type PropertyValue,
+  type PropertyValues,
+  type RecordRef,
+  type RecordType,
+  refKey,
+  type SystemName,
+} from './model.js';
 import { type AttributeConflict, type AttributeObservation, reconcileAttribute } from './reconcile.js';
 import { type CanonicalValue, canonicalValue, dueFromMinutesAfterCreation, organizationNameKey } from './transforms.js';
 
@@ -118,6 +127,14 @@ type Extracted =
   | { readonly kind: 'value'; readonly value: CanonicalValue }
   | { readonly kind: 'unresolved'; readonly ref: RecordRef };
 
+/**
+ * The record type a reference names in a system. A comparison rather than `memberType[system]`:
+ * system names read from the store are not interned, and a lookup by such a key is slow.
+ */
+function referencedType(target: ReferenceTarget, system: SystemName): RecordType {
+  return system === 'superoffice' ? target.memberType.superoffice : target.memberType.zendesk;
+}
+
 /** The canonical value of one field of a record, or undefined when the record does not carry it. */
 export function extractField(
   member: MemberSnapshot,
@@ -132,7 +149,11 @@ export function extractField(
   if (raw === undefined) return undefined;
   if (field.transform === 'reference') {
     if (raw === null || field.references === undefined) return { kind: 'value', value: null };
-    const ref: RecordRef = { system: record.ref.system, type: field.references.memberType[record.ref.system], id: raw };
+    const ref: RecordRef = {
+      system: record.ref.system,
+      type: referencedType(field.references, record.ref.system),
+      id: raw,
+    };
     const entityId = directory.entityOf(ref);
     return entityId === undefined ? { kind: 'unresolved', ref } : { kind: 'value', value: entityId };
   }
@@ -150,6 +171,16 @@ type Translation =
       readonly clearsTarget: boolean;
     };
 
+function summaryOfType(
+  members: readonly MemberSummary[] | undefined,
+  system: SystemName,
+  type: RecordType,
+): MemberSummary | undefined {
+  if (members === undefined) return undefined;
+  for (const member of members) if (member.ref.system === system && member.ref.type === type) return member;
+  return undefined;
+}
+
 /** A canonical value as the property of one target system, or why it cannot be written now. */
 function translate(
   value: CanonicalValue,
@@ -160,11 +191,8 @@ function translate(
   if (field.transform !== 'reference' || value === null || field.references === undefined) {
     return { kind: 'value', wire: value };
   }
-  const wantedType = field.references.memberType[target.system];
-  const members = directory.membersOf(value);
-  const member = members?.find(
-    (candidate) => candidate.ref.system === target.system && candidate.ref.type === wantedType,
-  );
+  const wantedType = referencedType(field.references, target.system);
+  const member = summaryOfType(directory.membersOf(value), target.system, wantedType);
   if (field.constraint === 'agent-only') {
     if (member === undefined || member.deleted || member.isAgent !== true) {
       return {
@@ -211,28 +239,46 @@ function holdKey(member: string, attribute: string | undefined): string {
   return `${system}:${type}|${attribute ?? '*'}`;
 }
 
+/** The first member of a system and type, deleted or not. */
+function memberOfType(entity: EntitySnapshot, system: SystemName, type: RecordType): MemberSnapshot | undefined {
+  for (const member of entity.members) {
+    if (member.record.ref.system === system && member.record.ref.type === type) return member;
+  }
+  return undefined;
+}
+
+function liveSuperOfficeMember(entity: EntitySnapshot, type: RecordType): MemberSnapshot | undefined {
+  for (const member of entity.members) {
+    const { ref } = member.record;
+    if (ref.system === 'superoffice' && ref.type === type && !member.record.deleted) return member;
+  }
+  return undefined;
+}
+
 function createOrigin(entity: EntitySnapshot): MemberSnapshot | undefined {
-  const live = (type: RecordType) =>
-    entity.members.find(
-      (member) =>
-        member.record.ref.system === 'superoffice' && member.record.ref.type === type && !member.record.deleted,
-    );
   switch (entity.kind) {
     case 'organization':
-      return live('contact');
+      return liveSuperOfficeMember(entity, 'contact');
     case 'ticket':
-      return live('ticket');
+      return liveSuperOfficeMember(entity, 'ticket');
     case 'person':
       // A User always gets a Zendesk user; a Person only when it is the Person of a synced ticket.
-      return live('user') ?? (entity.wanted ? live('person') : undefined);
+      return (
+        liveSuperOfficeMember(entity, 'user') ?? (entity.wanted ? liveSuperOfficeMember(entity, 'person') : undefined)
+      );
   }
 }
 
-const zendeskTypeOfKind: Readonly<Record<EntityKind, RecordType>> = {
-  organization: 'organization',
-  person: 'user',
-  ticket: 'ticket',
-};
+function zendeskTypeOf(kind: EntityKind): RecordType {
+  switch (kind) {
+    case 'organization':
+      return 'organization';
+    case 'person':
+      return 'user';
+    case 'ticket':
+      return 'ticket';
+  }
+}
 
 /**
  * Why an entity's Zendesk record is not created until someone acts, from its last plan: an
@@ -241,14 +287,45 @@ const zendeskTypeOfKind: Readonly<Record<EntityKind, RecordType>> = {
  * `EntityDirectory.heldCreate` with it for referenced entities that have no Zendesk record.
  */
 export function heldCreateOf(entity: EntitySnapshot): string | undefined {
-  const zendeskType = zendeskTypeOfKind[entity.kind];
-  const hasRecord = entity.members.some(
-    (member) => member.record.ref.system === 'zendesk' && member.record.ref.type === zendeskType,
-  );
+  const zendeskType = zendeskTypeOf(entity.kind);
+  const hasRecord = memberOfType(entity, 'zendesk', zendeskType) !== undefined;
   if (hasRecord || entity.kind !== 'organization' || createOrigin(entity) === undefined) return undefined;
   return entity.holds[holdKey(`zendesk:${zendeskType}:`, 'name')];
 }
 
+/** The Zendesk uniqueness key of the agreed organization name; undefined when there is no name. */
+function agreedNameKey(agreed: ReadonlyMap<string, CanonicalValue>): string | undefined {
+  return organizationNameKey(agreed.get('name') ?? null);
+}
+
+function nameTakenBy(directory: EntityDirectory, key: string, entityId: string): string | undefined {
+  const holder = directory.nameHolder(key);
+  return holder !== undefined && holder !== entityId ? holder : undefined;
+}
+
+/** What a member holds now for an attribute, from its extracted values (aligned with its fields). */
+function currentValueOf(
+  current: readonly (Extracted | undefined)[] | undefined,
+  fields: readonly MemberField[],
+  attribute: string,
+): Extracted | undefined {
+  if (current === undefined) return undefined;
+  for (let index = 0; index < fields.length; index++) {
+    if ((fields[index] as MemberField).attribute === attribute) return current[index];
+  }
+  return undefined;
+}
+
+function zendeskUpdateOf(writes: readonly PlannedWrite[]): PlannedWrite | undefined {
+  for (const write of writes) if (write.kind === 'update' && write.target.system === 'zendesk') return write;
+  return undefined;
+}
+
+const noObservations: readonly AttributeObservation[] = [];
+const zendeskTarget = { system: 'zendesk' } as const;
+
+// Hot: the engine plans every dirty entity each cycle (all of them on a sweep), so this function
+// uses loops and module-level helpers rather than closures and array spreads.
 export function planEntity(entity: EntitySnapshot, context: PlanContext): EntityPlan {
   const { directory } = context;
   const decisions: Decision[] = [];
@@ -258,28 +335,37 @@ export function planEntity(entity: EntitySnapshot, context: PlanContext): Entity
   const writes: PlannedWrite[] = [];
   let keepDirty = false;
 
-  const liveMembers = entity.members.filter((member) => !member.record.deleted);
-  const referenceAttributes = new Set<string>();
-  for (const member of entity.members) {
-    for (const field of memberFields(member.record.ref.system, member.record.ref.type)) {
-      if (field.transform === 'reference') referenceAttributes.add(field.attribute);
+  const members = entity.members;
+  // Attributes any member's type maps as a reference (a handful at most, so an array).
+  const referenceAttributes: string[] = [];
+  for (const member of members) {
+    for (const attribute of referenceAttributesOf(member.record.ref.system, member.record.ref.type)) {
+      if (!referenceAttributes.includes(attribute)) referenceAttributes.push(attribute);
     }
   }
   const observations = new Map<string, AttributeObservation[]>();
-  const currentOf = new Map<string, Map<string, Extracted>>();
-  const known: Record<string, Record<string, CanonicalValue>> = {};
+  /** Per member (by position; undefined when deleted), what each field holds now, by its index in `memberFields`. */
+  const currentOf: ((Extracted | undefined)[] | undefined)[] = [];
+  const known = idKeyedRecord<Record<string, CanonicalValue>>();
+  const memberKeys: string[] = [];
 
-  for (const member of entity.members) {
-    const key = refKey(member.record.ref);
-    known[key] = { ...member.known };
-    if (member.record.deleted) continue;
-    (known[key] as Record<string, CanonicalValue>)[modifiedAtKnownKey] = member.record.modifiedAt;
-    const values = new Map<string, Extracted>();
-    currentOf.set(key, values);
-    for (const field of memberFields(member.record.ref.system, member.record.ref.type)) {
+  for (const member of members) {
+    const ref = member.record.ref;
+    const key = refKey(ref);
+    memberKeys.push(key);
+    const memberKnown: Record<string, CanonicalValue> = { ...member.known };
+    known[key] = memberKnown;
+    if (member.record.deleted) {
+      currentOf.push(undefined);
+      continue;
+    }
+    memberKnown[modifiedAtKnownKey] = member.record.modifiedAt;
+    const current: (Extracted | undefined)[] = [];
+    currentOf.push(current);
+    for (const field of memberFields(ref.system, ref.type)) {
       const extracted = extractField(member, field, directory);
+      current.push(extracted);
       if (extracted === undefined) continue;
-      values.set(field.attribute, extracted);
       if (extracted.kind === 'unresolved') {
         keepDirty = true; // the referenced record is not linked yet; look again next cycle
         const target = refKey(extracted.ref);
@@ -295,11 +381,10 @@ export function planEntity(entity: EntitySnapshot, context: PlanContext): Entity
         });
         continue;
       }
-      const list = observations.get(field.attribute) ?? [];
       const knownValue = member.known[field.attribute];
-      list.push({
+      const observation: AttributeObservation = {
         member: key,
-        system: member.record.ref.system,
+        system: ref.system,
         current: extracted.value,
         known: knownValue,
         changedAt: editTimeOf({
@@ -308,22 +393,26 @@ export function planEntity(entity: EntitySnapshot, context: PlanContext): Entity
           seenAt: member.seenAt,
           valueChanged: knownValue !== undefined && knownValue !== extracted.value,
         }),
-      });
-      observations.set(field.attribute, list);
-      (known[key] as Record<string, CanonicalValue>)[field.attribute] = extracted.value;
+      };
+      const list = observations.get(field.attribute);
+      if (list === undefined) observations.set(field.attribute, [observation]);
+      else list.push(observation);
+      memberKnown[field.attribute] = extracted.value;
     }
   }
 
   const base: Record<string, BaseValue> = { ...entity.base };
   const agreed = new Map<string, CanonicalValue>();
-  const attributes = new Set<string>([...Object.keys(entity.base), ...observations.keys()]);
+  // The base's attributes first, then those only members have, each once.
+  const attributes = Object.keys(entity.base);
+  for (const attribute of observations.keys()) if (!Object.hasOwn(entity.base, attribute)) attributes.push(attribute);
   for (const attribute of attributes) {
     const previous = entity.base[attribute];
     const outcome = reconcileAttribute(
       entity.kind,
       attribute,
       previous,
-      observations.get(attribute) ?? [],
+      observations.get(attribute) ?? noObservations,
       context.policy,
       context.cycleId,
     );
@@ -344,22 +433,22 @@ export function planEntity(entity: EntitySnapshot, context: PlanContext): Entity
   }
 
   let nameClaim = entity.nameClaim;
-  const nameKeyOf = (): string | undefined => organizationNameKey(agreed.get('name') ?? null);
-  const nameTakenBy = (key: string): string | undefined => {
-    const holder = directory.nameHolder(key);
-    return holder !== undefined && holder !== entity.id ? holder : undefined;
-  };
 
   // Updates: every live member whose value differs from the agreed one.
-  for (const member of liveMembers) {
+  for (let memberIndex = 0; memberIndex < members.length; memberIndex++) {
+    const member = members[memberIndex] as MemberSnapshot;
+    if (member.record.deleted) continue;
     const ref = member.record.ref;
-    const key = refKey(ref);
-    const current = currentOf.get(key);
+    const key = memberKeys[memberIndex] as string;
+    const current = currentOf[memberIndex];
     const values: Record<string, PropertyValue> = {};
     const written: Record<string, CanonicalValue> = {};
-    for (const field of memberFields(ref.system, ref.type)) {
+    let changes = false;
+    const fields = memberFields(ref.system, ref.type);
+    for (let fieldIndex = 0; fieldIndex < fields.length; fieldIndex++) {
+      const field = fields[fieldIndex] as MemberField;
       const value = agreed.get(field.attribute);
-      const seen = current?.get(field.attribute);
+      const seen = current?.[fieldIndex];
       if (value === undefined || seen === undefined || seen.kind === 'unresolved' || seen.value === value) continue;
       if (field.readOnly) {
         holds.push({
@@ -394,12 +483,13 @@ export function planEntity(entity: EntitySnapshot, context: PlanContext): Entity
         if (translation.clearsTarget && seen.value !== null) {
           values[field.path] = null; // emptying a reference is a write the target always accepts
           written[field.attribute] = null;
+          changes = true;
         }
         continue;
       }
       if (entity.kind === 'organization' && ref.system === 'zendesk' && field.attribute === 'name') {
-        const nameKey = nameKeyOf();
-        const holder = nameKey === undefined ? undefined : nameTakenBy(nameKey);
+        const nameKey = agreedNameKey(agreed);
+        const holder = nameKey === undefined ? undefined : nameTakenBy(directory, nameKey, entity.id);
         if (nameKey === undefined || holder !== undefined) {
           holds.push({
             entityId: entity.id,
@@ -416,19 +506,17 @@ export function planEntity(entity: EntitySnapshot, context: PlanContext): Entity
       }
       values[field.path] = translation.wire;
       written[field.attribute] = value;
+      changes = true;
     }
-    if (Object.keys(values).length > 0) {
+    if (changes) {
       writes.push({ kind: 'update', entityId: entity.id, target: ref, values, attributes: written });
     }
   }
 
   // Creates: only into Zendesk, only as the flow's create rule says.
-  const zendeskType = zendeskTypeOfKind[entity.kind];
-  const zendeskMember = entity.members.find(
-    (member) => member.record.ref.system === 'zendesk' && member.record.ref.type === zendeskType,
-  );
+  const zendeskType = zendeskTypeOf(entity.kind);
+  const zendeskMember = memberOfType(entity, 'zendesk', zendeskType);
   const origin = createOrigin(entity);
-  const createTarget = `zendesk:${zendeskType}:`;
   if (zendeskMember?.record.deleted === true && origin !== undefined) {
     holds.push({
       entityId: entity.id,
@@ -439,13 +527,14 @@ export function planEntity(entity: EntitySnapshot, context: PlanContext): Entity
     });
   }
   if (zendeskMember === undefined && origin !== undefined) {
+    const createTarget = `zendesk:${zendeskType}:`;
     const values: Record<string, PropertyValue> = {};
     const written: Record<string, CanonicalValue> = {};
     let blocked = false;
     for (const field of memberFields('zendesk', zendeskType)) {
       const value = agreed.get(field.attribute);
       if (value === undefined) continue;
-      const translation = translate(value, field, { system: 'zendesk' }, directory);
+      const translation = translate(value, field, zendeskTarget, directory);
       if (translation.kind === 'wait') {
         blocked = true;
         waits.push({
@@ -471,8 +560,8 @@ export function planEntity(entity: EntitySnapshot, context: PlanContext): Entity
       written[field.attribute] = value;
     }
     if (entity.kind === 'organization') {
-      const nameKey = nameKeyOf();
-      const holder = nameKey === undefined ? undefined : nameTakenBy(nameKey);
+      const nameKey = agreedNameKey(agreed);
+      const holder = nameKey === undefined ? undefined : nameTakenBy(directory, nameKey, entity.id);
       if (nameKey === undefined || holder !== undefined) {
         blocked = true;
         holds.push({
@@ -510,8 +599,13 @@ export function planEntity(entity: EntitySnapshot, context: PlanContext): Entity
   }
   if (entity.kind === 'organization' && zendeskMember !== undefined) {
     // The name this entity holds in Zendesk: the one about to be written, else the one it has.
-    const update = writes.find((write) => write.kind === 'update' && write.target.system === 'zendesk');
-    const seen = currentOf.get(refKey(zendeskMember.record.ref))?.get('name');
+    const update = zendeskUpdateOf(writes);
+    const zendeskRef = zendeskMember.record.ref;
+    const seen = currentValueOf(
+      currentOf[members.indexOf(zendeskMember)],
+      memberFields(zendeskRef.system, zendeskRef.type),
+      'name',
+    );
     const name =
       update?.attributes.name !== undefined ? update.attributes.name : seen?.kind === 'value' ? seen.value : null;
     nameClaim = zendeskMember.record.deleted ? null : (organizationNameKey(name) ?? null);
@@ -525,16 +619,27 @@ export function planEntity(entity: EntitySnapshot, context: PlanContext): Entity
     if (entity.holds[key] !== hold.message) newHolds.push(hold);
   }
 
-  const references = new Set<string>();
-  for (const values of currentOf.values()) {
-    for (const [name, extracted] of values) {
-      if (extracted.kind === 'value' && extracted.value !== null && referenceAttributes.has(name))
-        references.add(extracted.value);
+  // What the values point at, now and as agreed: deduplicated and sorted, so equal plans compare equal.
+  const references: string[] = [];
+  if (referenceAttributes.length > 0) {
+    for (let memberIndex = 0; memberIndex < members.length; memberIndex++) {
+      const current = currentOf[memberIndex];
+      if (current === undefined) continue;
+      const ref = (members[memberIndex] as MemberSnapshot).record.ref;
+      const fields = memberFields(ref.system, ref.type);
+      for (let fieldIndex = 0; fieldIndex < fields.length; fieldIndex++) {
+        const extracted = current[fieldIndex];
+        if (extracted === undefined || extracted.kind !== 'value' || extracted.value === null) continue;
+        const attribute = (fields[fieldIndex] as MemberField).attribute;
+        if (referenceAttributes.includes(attribute) && !references.includes(extracted.value))
+          references.push(extracted.value);
+      }
     }
-  }
-  for (const attribute of referenceAttributes) {
-    const value = agreed.get(attribute);
-    if (value !== undefined && value !== null) references.add(value);
+    for (const attribute of referenceAttributes) {
+      const value = agreed.get(attribute);
+      if (value !== undefined && value !== null && !references.includes(value)) references.push(value);
+    }
+    references.sort();
   }
 
   return {
@@ -545,7 +650,7 @@ export function planEntity(entity: EntitySnapshot, context: PlanContext): Entity
     holds: nextHolds,
     nameClaim,
     keepDirty,
-    references: [...references].sort(),
+    references,
     writes,
     decisions,
     conflicts,

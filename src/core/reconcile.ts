@@ -61,18 +61,83 @@ function conflictDecisionRule(rule: ConflictRule): DecisionRule {
   }
 }
 
-function distinctValues(values: readonly CanonicalValue[]): CanonicalValue[] {
-  return [...new Set(values)];
+function differsFromBase(value: CanonicalValue, base: BaseValue | undefined): boolean {
+  return base === undefined || value !== base.value;
 }
 
-function latest(times: readonly (string | null)[]): string | null {
+/** The member moved away from what we last saw in it, and from the base (an echo of the base is no edit). */
+function isEdit(seen: AttributeObservation, base: BaseValue | undefined): boolean {
+  return seen.known !== undefined && seen.current !== seen.known && differsFromBase(seen.current, base);
+}
+
+/** A member seen for the first time, bringing a value other than the base. */
+function isJoiner(seen: AttributeObservation, base: BaseValue | undefined): boolean {
+  return seen.known === undefined && differsFromBase(seen.current, base);
+}
+
+function hasValue(seen: AttributeObservation): boolean {
+  return seen.current !== null;
+}
+
+function allSameValue(seen: readonly AttributeObservation[]): boolean {
+  const first = (seen[0] as AttributeObservation).current;
+  for (const other of seen) if (other.current !== first) return false;
+  return true;
+}
+
+function latestChange(seen: readonly AttributeObservation[]): string | null {
   let best: string | null = null;
-  for (const time of times) if (time !== null && (best === null || time > best)) best = time;
+  for (const { changedAt } of seen) if (changedAt !== null && (best === null || changedAt > best)) best = changedAt;
   return best;
 }
 
 function systemOfSource(source: string): SystemName {
   return source.startsWith('zendesk:') ? 'zendesk' : 'superoffice';
+}
+
+function asCandidate(seen: AttributeObservation): ConflictCandidateValue {
+  return { member: seen.member, system: seen.system, value: seen.current, changedAt: seen.changedAt };
+}
+
+function decidedOutcome(
+  value: CanonicalValue,
+  source: string,
+  rule: DecisionRule,
+  cycleId: string,
+  changedAt: string | null,
+): AttributeOutcome {
+  const base: BaseValue = { value, source, rule, cycleId, changedAt };
+  return { value, base, decided: true };
+}
+
+/** Different values met: the policy picks one, and the conflict is reported. */
+function settle(
+  kind: EntityKind,
+  attribute: string,
+  base: BaseValue | undefined,
+  candidates: readonly ConflictCandidateValue[],
+  onLink: boolean,
+  policy: ConflictPolicy,
+  cycleId: string,
+): AttributeOutcome {
+  const rule = conflictRuleFor(policy, kind, attribute);
+  const winner = candidates[pickWinner(rule, candidates)] as ConflictCandidateValue;
+  const unchanged = base !== undefined && winner.value === base.value && winner.member === base.source;
+  const next: BaseValue | undefined = unchanged
+    ? base
+    : {
+        value: winner.value,
+        source: winner.member,
+        rule: conflictDecisionRule(rule),
+        cycleId,
+        changedAt: winner.changedAt,
+      };
+  return {
+    value: winner.value,
+    base: next,
+    decided: !unchanged,
+    conflict: { attribute, candidates, winner, rule, onLink },
+  };
 }
 
 export function reconcileAttribute(
@@ -83,61 +148,37 @@ export function reconcileAttribute(
   policy: ConflictPolicy,
   cycleId: string,
 ): AttributeOutcome {
-  const differsFromBase = (value: CanonicalValue): boolean => base === undefined || value !== base.value;
-  const edits = observations.filter(
-    (seen) => seen.known !== undefined && seen.current !== seen.known && differsFromBase(seen.current),
-  );
-  const joiners = observations.filter((seen) => seen.known === undefined && differsFromBase(seen.current));
-
-  const decide = (
-    value: CanonicalValue,
-    source: ConflictCandidateValue,
-    rule: DecisionRule,
-    changedAt: string | null,
-  ) => {
-    const next: BaseValue = { value, source: source.member, rule, cycleId, changedAt };
-    return next;
-  };
-  const asCandidate = (seen: AttributeObservation): ConflictCandidateValue => ({
-    member: seen.member,
-    system: seen.system,
-    value: seen.current,
-    changedAt: seen.changedAt,
-  });
-
-  const settle = (candidates: readonly ConflictCandidateValue[], onLink: boolean): AttributeOutcome => {
-    const rule = conflictRuleFor(policy, kind, attribute);
-    const winner = candidates[pickWinner(rule, candidates)] as ConflictCandidateValue;
-    const unchanged = base !== undefined && winner.value === base.value && winner.member === base.source;
-    return {
-      value: winner.value,
-      base: unchanged ? base : decide(winner.value, winner, conflictDecisionRule(rule), winner.changedAt),
-      decided: !unchanged,
-      conflict: { attribute, candidates, winner, rule, onLink },
-    };
-  };
-
-  if (edits.length > 0) {
-    const values = distinctValues(edits.map((edit) => edit.current));
-    if (values.length === 1) {
-      const first = edits[0] as AttributeObservation;
-      const rule: DecisionRule = edits.length > 1 ? 'same-edit' : 'single-edit';
-      const changedAt = latest(edits.map((edit) => edit.changedAt));
-      return { value: first.current, base: decide(first.current, asCandidate(first), rule, changedAt), decided: true };
+  // Most attributes of most entities are quiet (no edit, nobody joined): that case allocates nothing.
+  let edits: AttributeObservation[] | undefined;
+  let joiners: AttributeObservation[] | undefined;
+  for (const seen of observations) {
+    if (isEdit(seen, base)) {
+      edits ??= [];
+      edits.push(seen);
+    } else if (isJoiner(seen, base)) {
+      joiners ??= [];
+      joiners.push(seen);
     }
-    return settle(edits.map(asCandidate), false);
   }
 
-  if (joiners.length > 0) {
-    const valued = joiners.filter((joiner) => joiner.current !== null);
+  if (edits !== undefined) {
+    if (allSameValue(edits)) {
+      const first = edits[0] as AttributeObservation;
+      const rule: DecisionRule = edits.length > 1 ? 'same-edit' : 'single-edit';
+      return decidedOutcome(first.current, first.member, rule, cycleId, latestChange(edits));
+    }
+    return settle(kind, attribute, base, edits.map(asCandidate), false, policy, cycleId);
+  }
+
+  if (joiners !== undefined) {
+    const valued = joiners.filter(hasValue);
     if (base === undefined) {
       if (valued.length === 0) {
         const first = joiners[0] as AttributeObservation;
         const rule: DecisionRule = joiners.length > 1 ? 'agreed-on-link' : 'first-value';
-        return { value: null, base: decide(null, asCandidate(first), rule, first.changedAt), decided: true };
+        return decidedOutcome(null, first.member, rule, cycleId, first.changedAt);
       }
-      const values = distinctValues(valued.map((joiner) => joiner.current));
-      if (values.length === 1) {
+      if (allSameValue(valued)) {
         const first = valued[0] as AttributeObservation;
         const rule: DecisionRule =
           joiners.length === 1
@@ -145,29 +186,20 @@ export function reconcileAttribute(
             : valued.length === joiners.length
               ? 'agreed-on-link'
               : 'link-fills-empty';
-        return {
-          value: first.current,
-          base: decide(first.current, asCandidate(first), rule, first.changedAt),
-          decided: true,
-        };
+        return decidedOutcome(first.current, first.member, rule, cycleId, first.changedAt);
       }
-      return settle(valued.map(asCandidate), true);
+      return settle(kind, attribute, base, valued.map(asCandidate), true, policy, cycleId);
     }
     if (valued.length === 0) {
       // Newly linked members without a value: the base stays and is written to them.
       return { value: base.value, base, decided: false };
     }
     if (base.value === null) {
-      const values = distinctValues(valued.map((joiner) => joiner.current));
-      if (values.length === 1) {
+      if (allSameValue(valued)) {
         const first = valued[0] as AttributeObservation;
-        return {
-          value: first.current,
-          base: decide(first.current, asCandidate(first), 'link-fills-empty', first.changedAt),
-          decided: true,
-        };
+        return decidedOutcome(first.current, first.member, 'link-fills-empty', cycleId, first.changedAt);
       }
-      return settle(valued.map(asCandidate), true);
+      return settle(kind, attribute, base, valued.map(asCandidate), true, policy, cycleId);
     }
     const baseCandidate: ConflictCandidateValue = {
       member: base.source,
@@ -175,7 +207,7 @@ export function reconcileAttribute(
       value: base.value,
       changedAt: base.changedAt,
     };
-    return settle([baseCandidate, ...valued.map(asCandidate)], true);
+    return settle(kind, attribute, base, [baseCandidate, ...valued.map(asCandidate)], true, policy, cycleId);
   }
 
   return { value: base?.value, base, decided: false };
