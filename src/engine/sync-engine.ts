@@ -18,15 +18,22 @@
 import type { Connector, WriteOperation, WriteOutcome } from '../connectors/connector.js';
 import { type ConflictPolicy, defaultConflictPolicy } from '../core/conflict-policy.js';
 import type { EntityDirectory, EntitySnapshot, MemberSummary } from '../core/entity.js';
+import { idKeyedRecord } from '../core/id-keyed-record.js';
 import { jsonEqual } from '../core/json-equal.js';
 import { decideMatch, type MatchCandidate, matchKeysOf, originOfExternalId } from '../core/matching.js';
-import { kindOfRecordType, memberFields, memberTypesOfKind, syncedRecordTypes } from '../core/member-fields.js';
+import {
+  isReferenceAttribute,
+  kindOfRecordType,
+  memberFields,
+  memberTypesOfKind,
+  syncedRecordTypes,
+} from '../core/member-fields.js';
 import { type RecordRef, type RecordType, refKey, type SourceRecord, type SystemName } from '../core/model.js';
 import { type EntityPlan, heldCreateOf, planEntity } from '../core/planner.js';
 import { nextAttemptAt } from '../core/retry-schedule.js';
 import { isSyncError, SyncError } from '../core/sync-error.js';
 import { organizationNameKey } from '../core/transforms.js';
-import { type EntityKind, flowByName, flowsForRecordType, kindOrder } from '../spec/flows.js';
+import { type EntityKind, flowByName, flows, flowsForRecordType, kindOrder } from '../spec/flows.js';
 import {
   type HistoryEntry,
   type JsonValue,
@@ -80,6 +87,15 @@ export interface SyncEngineOptions {
   /** Entities planned per store transaction. Default 2,000. */
   planBatchSize?: number;
 }
+
+/** Kinds whose records other records point at (organizations, people): their links are worth remembering. */
+const referencedKinds: ReadonlySet<EntityKind> = new Set(
+  flows.flatMap((flow) =>
+    flow.properties.flatMap((property) =>
+      property.references === undefined ? [] : [flowByName(property.references).kind],
+    ),
+  ),
+);
 
 const writeBatchSize = 100; // Zendesk bulk endpoints take at most 100 items
 const matchBatchSize = 2000;
@@ -595,8 +611,10 @@ export class SyncEngine {
       if (ids.length === 0) return;
       after = ids[ids.length - 1] as string;
       const entities = await this.store.loadEntities(ids);
-      for (const entity of entities) {
-        for (const member of entity.members) this.links.remember(refKey(member.record.ref), entity.id);
+      if (referencedKinds.has(kind)) {
+        for (const entity of entities) {
+          for (const member of entity.members) this.links.remember(refKey(member.record.ref), entity.id);
+        }
       }
       const directory = await this.directoryFor(entities);
       const at = this.now();
@@ -637,7 +655,7 @@ export class SyncEngine {
         }
       }
       for (const [attribute, base] of Object.entries(entity.base)) {
-        if (base.value !== null && this.isReferenceAttribute(entity.kind, attribute)) referenced.add(base.value);
+        if (base.value !== null && isReferenceAttribute(entity.kind, attribute)) referenced.add(base.value);
         if (entity.kind === 'organization' && attribute === 'name')
           entityNameKeys.push(organizationNameKey(base.value));
       }
@@ -692,12 +710,6 @@ export class SyncEngine {
         if (!claims.has(key)) claims.set(key, entityId);
       },
     };
-  }
-
-  private isReferenceAttribute(kind: EntityKind, attribute: string): boolean {
-    return memberTypesOfKind(kind).some(({ system, type }) =>
-      memberFields(system, type).some((field) => field.attribute === attribute && field.transform === 'reference'),
-    );
   }
 
   private commitOf(entity: EntitySnapshot, plan: EntityPlan, cycleId: string, at: string): PlanCommit {
@@ -803,7 +815,7 @@ export class SyncEngine {
     );
     // Only what changed is written: a sweep plans every entity, and most change nothing.
     const loadedKnown = new Map(entity.members.map((member) => [refKey(member.record.ref), member.known]));
-    const known: Record<string, PlanCommit['known'][string]> = {};
+    const known = idKeyedRecord<PlanCommit['known'][string]>();
     for (const key in plan.known) {
       const values = plan.known[key];
       if (values !== undefined && !jsonEqual(values, loadedKnown.get(key))) known[key] = values;

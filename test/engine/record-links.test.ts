@@ -10,11 +10,16 @@ describe('RecordLinks', () => {
     expect(links.entityOf('superoffice:user:2')).toBeUndefined();
   });
 
-  it('forgets the oldest entries beyond its capacity', () => {
+  it('keeps the last two generations and forgets older links', () => {
     const links = new RecordLinks(2);
-    links.remember('a', 'E1');
-    links.remember('b', 'E2');
-    links.remember('c', 'E3');
-    expect([links.entityOf('a'), links.entityOf('b'), links.entityOf('c')]).toEqual([undefined, 'E2', 'E3']);
+    for (const key of ['a', 'b', 'c', 'd', 'e']) links.remember(key, `E-${key}`);
+    // Generations: [a, b] dropped, [c, d] previous, [e] current.
+    expect(['a', 'b', 'c', 'd', 'e'].map((key) => links.entityOf(key))).toEqual([
+      undefined,
+      undefined,
+      'E-c',
+      'E-d',
+      'E-e',
+    ]);
   });
 });
