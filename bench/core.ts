@@ -152,12 +152,15 @@ interface SizeResult {
   readonly editUpdates: number;
   readonly peakRssMiB: number;
   readonly peakHeapMiB: number;
+  /** The most heap still in use after any cycle, measured after a full garbage collection. */
+  readonly retainedHeapMiB: number;
 }
 
 async function runSize(entities: number): Promise<SizeResult> {
   const directory = mkdtempSync(join(tmpdir(), 'tandem-bench-'));
   let peakRss = 0;
   let peakHeap = 0;
+  let retainedHeap = 0;
   const sample = () => {
     const usage = process.memoryUsage();
     peakRss = Math.max(peakRss, usage.rss);
@@ -182,7 +185,11 @@ async function runSize(entities: number): Promise<SizeResult> {
       const cpuBefore = process.cpuUsage();
       const report = await engine.runCycle(options);
       const cpu = process.cpuUsage(cpuBefore);
-      return { report, seconds: (performance.now() - started) / 1000, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
+      const seconds = (performance.now() - started) / 1000;
+      // What the engine keeps between cycles, apart from garbage not collected yet.
+      (globalThis as { gc?: () => void }).gc?.();
+      retainedHeap = Math.max(retainedHeap, process.memoryUsage().heapUsed);
+      return { report, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
     };
     const initial = await time();
     const quiet = await time();
@@ -211,6 +218,7 @@ async function runSize(entities: number): Promise<SizeResult> {
       editUpdates: edit.report.writes.updated,
       peakRssMiB: peakRss / 2 ** 20,
       peakHeapMiB: peakHeap / 2 ** 20,
+      retainedHeapMiB: retainedHeap / 2 ** 20,
     };
   } finally {
     clearInterval(sampler);
@@ -233,10 +241,10 @@ if (single !== undefined) {
   const script = fileURLToPath(import.meta.url);
   console.log('Tandem core benchmark: SQLite store (file, WAL), generated SuperOffice, sink Zendesk');
   console.log(
-    'entities  initial sync (CPU)  entities/s  reconcile sweep (CPU)  entities/s  quiet cycle (write calls)  10% contacts edited (updates)  peak RSS  peak heap',
+    'entities  initial sync (CPU)  entities/s  reconcile sweep (CPU)  entities/s  quiet cycle (write calls)  10% contacts edited (updates)  peak RSS  peak heap  retained heap',
   );
   for (const size of sizes) {
-    const child = spawnSync(process.execPath, [...process.execArgv, script, '--child', String(size)], {
+    const child = spawnSync(process.execPath, [...process.execArgv, '--expose-gc', script, '--child', String(size)], {
       encoding: 'utf8',
       maxBuffer: 1 << 24,
       timeout: timeoutMinutes * 60_000,
@@ -263,6 +271,7 @@ if (single !== undefined) {
         `${result.editSeconds.toFixed(2)} s (${result.editUpdates})`.padStart(30),
         `${result.peakRssMiB.toFixed(0)} MiB`.padStart(9),
         `${result.peakHeapMiB.toFixed(0)} MiB`.padStart(10),
+        `${result.retainedHeapMiB.toFixed(0)} MiB`.padStart(14),
       ].join('  '),
     );
     if (result.sweepWriteCalls > 0) {
