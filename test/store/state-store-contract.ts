@@ -395,6 +395,52 @@ export function stateStoreContract(name: string, factory: StoreFactory): void {
         expect(await store.listDueOutbox('superoffice', 'contact', '2099-01-01T00:00:00.000Z', null, 10)).toEqual([]);
       }));
 
+    it('forgets the references a later plan no longer makes, and keeps the ones it makes again', () =>
+      withStore(async (store) => {
+        await linkedContact(store, 'ORG');
+        await store.ingestPage('superoffice', 'contact', [contact('2', 'Other')], 'c', at);
+        await store.ingestPage('superoffice', 'person', [person('5', ['p@x.test'])], 'c', at);
+        await store.applyMatches(
+          [
+            {
+              kind: 'link',
+              ref: { system: 'superoffice', type: 'contact', id: '2' },
+              entityId: 'OTHER',
+              newEntity: 'organization',
+            },
+            {
+              kind: 'link',
+              ref: { system: 'superoffice', type: 'person', id: '5' },
+              entityId: 'P',
+              newEntity: 'person',
+            },
+          ],
+          [],
+          at,
+        );
+        await store.commitPlans(
+          [plan('ORG', []), plan('OTHER', []), plan('P', [], { references: ['ORG', 'OTHER'] })],
+          'c1',
+          at,
+        );
+        await store.commitPlans([plan('P', [], { references: ['OTHER'] })], 'c2', at);
+        const linkZendeskOrganization = async (id: string, entityId: string) => {
+          const ref = { system: 'zendesk' as const, type: 'organization' as const, id };
+          await store.ingestPage(
+            'zendesk',
+            'organization',
+            [{ ref, values: { name: id }, modifiedAt: at, deleted: false }],
+            id,
+            at,
+          );
+          await store.applyMatches([{ kind: 'link', ref, entityId }], [], at);
+        };
+        await linkZendeskOrganization('8', 'ORG');
+        expect(await store.listDirtyEntities('person', null, 10)).toEqual([]);
+        await linkZendeskOrganization('9', 'OTHER');
+        expect(await store.listDirtyEntities('person', null, 10)).toEqual(['P']);
+      }));
+
     it('marks the entities that reference a changed entity dirty', () =>
       withStore(async (store) => {
         await linkedContact(store, 'ORG');
@@ -435,7 +481,7 @@ export function stateStoreContract(name: string, factory: StoreFactory): void {
         expect(await store.listDirtyEntities('person', null, 10)).toEqual(['P']);
       }));
 
-    it('marks persons wanted once, and every entity dirty for a sweep', () =>
+    it('marks persons wanted once, and lists every entity of a kind for a sweep', () =>
       withStore(async (store) => {
         await store.ingestPage('superoffice', 'person', [person('5', ['p@x.test'])], 'c', at);
         await store.applyMatches(
