@@ -184,6 +184,21 @@ function agentFlagOfRow(value: unknown): boolean | undefined {
   return value === null || value === undefined ? undefined : Number(value) === 1;
 }
 
+/** The content columns of a record row, in the order the record statements below list them. */
+function recordContentParams(ref: RecordRef, record: SourceRecord, hash: string, at: string): SqlParam[] {
+  return [
+    ref.system,
+    ref.type,
+    ref.id,
+    hash,
+    bodyOf(record),
+    record.modifiedAt,
+    record.deleted ? 1 : 0,
+    at,
+    agentFlagParam(record),
+  ];
+}
+
 /** Ids per `IN (…)` list. */
 const inListRows = 256;
 
@@ -417,17 +432,7 @@ export class SqlStateStore implements StateStore {
   ): Promise<void> {
     await recordContentUpsert.run(
       tx,
-      records.map(({ record, hash }) => [
-        record.ref.system,
-        record.ref.type,
-        record.ref.id,
-        hash,
-        bodyOf(record),
-        record.modifiedAt,
-        record.deleted ? 1 : 0,
-        at,
-        agentFlagParam(record),
-      ]),
+      records.map(({ record, hash }) => recordContentParams(record.ref, record, hash, at)),
     );
   }
 
@@ -998,15 +1003,7 @@ export class SqlStateStore implements StateStore {
     await createdRecordUpsert.run(
       tx,
       items.map(({ outbox, record }) => [
-        record.ref.system,
-        record.ref.type,
-        record.ref.id,
-        contentHash(record),
-        bodyOf(record),
-        record.modifiedAt,
-        record.deleted ? 1 : 0,
-        at,
-        agentFlagParam(record),
+        ...recordContentParams(record.ref, record, contentHash(record), at),
         outbox.entityId,
         JSON.stringify(outbox.attributes),
       ]),
@@ -1050,18 +1047,7 @@ export class SqlStateStore implements StateStore {
       const hash = returned === undefined ? patchedHash : contentHash(returned);
       // Two rows for one target cannot happen (one update row per target); should it, they apply in order.
       stored.set(key, { ...current, record, hash, known });
-      rows.set(key, [
-        ref.system,
-        ref.type,
-        ref.id,
-        hash,
-        bodyOf(record),
-        record.modifiedAt,
-        record.deleted ? 1 : 0,
-        at,
-        agentFlagParam(record),
-        JSON.stringify(known),
-      ]);
+      rows.set(key, [...recordContentParams(ref, record, hash, at), JSON.stringify(known)]);
       records.set(key, record);
       // The answer shows more than our write changed (someone edited meanwhile): look at it next cycle.
       if (hash !== patchedHash && current.entityId !== null) dirty.add(current.entityId);

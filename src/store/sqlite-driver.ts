@@ -68,8 +68,8 @@ export class SqliteDriver implements SqlDriver {
 
   async all(sql: string, params: readonly SqlParam[] = []): Promise<readonly SqlRow[]> {
     const { prepared, rowOf } = this.statement(sql);
-    const rows = prepared.all(...params) as unknown[][];
-    return rowOf === undefined ? [] : rows.map(rowOf);
+    if (rowOf === undefined) throw new TypeError(`this statement returns no rows; run it instead: ${sql}`);
+    return (prepared.all(...params) as unknown[][]).map(rowOf);
   }
 
   async run(sql: string, params: readonly SqlParam[] = []): Promise<number> {
