@@ -72,6 +72,11 @@ export interface MemberSummary {
   readonly isAgent: boolean | undefined;
 }
 
+/** The summary of a member record, as the store would list it. */
+export function memberSummaryOf(record: SourceRecord): MemberSummary {
+  return { ref: record.ref, deleted: record.deleted, isAgent: record.facts?.isAgent };
+}
+
 /**
  * Read-only lookups the engine fills from the store before planning a batch. Pure functions may
  * call them; they never do I/O.

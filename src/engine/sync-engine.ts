@@ -17,7 +17,7 @@
  */
 import type { Connector, WriteOperation, WriteOutcome } from '../connectors/connector.js';
 import { type ConflictPolicy, defaultConflictPolicy } from '../core/conflict-policy.js';
-import type { EntityDirectory, EntitySnapshot, MemberSummary } from '../core/entity.js';
+import { type EntityDirectory, type EntitySnapshot, type MemberSummary, memberSummaryOf } from '../core/entity.js';
 import { idKeyedRecord } from '../core/id-keyed-record.js';
 import { jsonEqual } from '../core/json-equal.js';
 import { decideMatch, type MatchCandidate, matchKeysOf, originOfExternalId } from '../core/matching.js';
@@ -48,6 +48,7 @@ import {
   type StateStore,
   type StoredError,
 } from '../store/state-store.js';
+import { CycleCache } from './cycle-cache.js';
 import type {
   AmbiguityReport,
   CreateReport,
@@ -61,7 +62,6 @@ import type {
   RejectedRecordReport,
   UpdateReport,
 } from './cycle-report.js';
-import { RecordLinks } from './record-links.js';
 import { timeOrderedIds } from './time-ordered-id.js';
 
 export type { CycleProgress, CycleReport, PlanReport } from './cycle-report.js';
@@ -99,6 +99,57 @@ const referencedKinds: ReadonlySet<EntityKind> = new Set(
     ),
   ),
 );
+
+/** The Zendesk record type of each kind, looked up once per plan. */
+const zendeskTypes: ReadonlyMap<EntityKind, RecordType | undefined> = new Map(
+  kindOrder.map((kind) => [kind, memberTypesOfKind(kind).find((type) => type.system === 'zendesk')?.type]),
+);
+
+function zendeskTypeOfKind(kind: EntityKind): RecordType | undefined {
+  return zendeskTypes.get(kind);
+}
+
+function historyEntry(
+  entityId: string,
+  cycleId: string,
+  at: string,
+  event: HistoryEntry['event'],
+  attribute: string | null,
+  member: string | null,
+  rule: string | null,
+  detail: HistoryEntry['detail'],
+): HistoryEntry {
+  return { entityId, cycleId, at, event, attribute, member, rule, detail };
+}
+
+/** A planned write as its outbox row. */
+function outboxInsertOf(write: EntityPlan['writes'][number]): OutboxInsert {
+  return write.kind === 'create'
+    ? {
+        key: outboxKeyOfCreate(write.target.type, write.entityId),
+        entityId: write.entityId,
+        system: 'zendesk',
+        type: write.target.type,
+        operation: 'create',
+        targetId: null,
+        externalId: write.externalId,
+        label: write.label ?? null,
+        values: write.values,
+        attributes: write.attributes,
+      }
+    : {
+        key: outboxKeyOfUpdate(write.target),
+        entityId: write.entityId,
+        system: write.target.system,
+        type: write.target.type,
+        operation: 'update',
+        targetId: write.target.id,
+        externalId: null,
+        label: null,
+        values: write.values,
+        attributes: write.attributes,
+      };
+}
 
 const writeBatchSize = 100; // Zendesk bulk endpoints take at most 100 items
 const matchBatchSize = 2000;
@@ -257,8 +308,13 @@ export class SyncEngine {
   private readonly newId: () => string;
   private readonly reportLimit: number;
   private readonly planBatchSize: number;
-  /** Links seen in the cycle under way (a new map per cycle: a dry run's links are rolled back). */
-  private links = new RecordLinks();
+  /** Record -> entity links seen in the cycle under way. Links never change, so an entry cannot go stale. */
+  private links = new CycleCache<string>();
+  /**
+   * Member summaries of the entities planned or looked up in the cycle under way, for the
+   * entities that point at them. A write's results change them: sendBatch forgets those.
+   */
+  private summaries = new CycleCache<readonly MemberSummary[]>();
 
   constructor(options: SyncEngineOptions) {
     this.store = options.store;
@@ -321,7 +377,8 @@ export class SyncEngine {
     connectors: Readonly<Record<SystemName, Connector>>,
   ): Promise<CycleReport> {
     const cycleId = this.newId();
-    this.links = new RecordLinks();
+    this.links = new CycleCache();
+    this.summaries = new CycleCache();
     const startedAt = this.now();
     const report = new ReportCollector(this.reportLimit);
     await this.store.beginCycle(cycleId, startedAt);
@@ -616,7 +673,12 @@ export class SyncEngine {
       const entities = await this.store.loadEntities(ids);
       if (referencedKinds.has(kind)) {
         for (const entity of entities) {
-          for (const member of entity.members) this.links.remember(refKey(member.record.ref), entity.id);
+          const summaries: MemberSummary[] = [];
+          for (const member of entity.members) {
+            this.links.remember(refKey(member.record.ref), entity.id);
+            summaries.push(memberSummaryOf(member.record));
+          }
+          this.summaries.set(entity.id, summaries);
         }
       }
       const directory = await this.directoryFor(entities);
@@ -671,7 +733,7 @@ export class SyncEngine {
     const unknown: RecordRef[] = [];
     for (const ref of refs) {
       const key = refKey(ref);
-      const entityId = this.links.entityOf(key);
+      const entityId = this.links.get(key);
       if (entityId === undefined) unknown.push(ref);
       else entityOf.set(key, entityId);
     }
@@ -681,11 +743,23 @@ export class SyncEngine {
     }
     for (const entityId of entityOf.values()) referenced.add(entityId);
     const unresolved = refs.filter((ref) => !entityOf.has(refKey(ref)));
-    const [members, holders, ambiguities] = await Promise.all([
-      this.store.membersOf([...referenced]),
+    const members = new Map<string, readonly MemberSummary[]>();
+    const notCached: string[] = [];
+    for (const entityId of referenced) {
+      const summaries = this.summaries.get(entityId);
+      if (summaries === undefined) notCached.push(entityId);
+      else members.set(entityId, summaries);
+    }
+    const [fetched, holders, ambiguities] = await Promise.all([
+      this.store.membersOf(notCached),
       this.store.findNameHolders([...nameKeys]),
       this.store.ambiguitiesOf(unresolved),
     ]);
+    for (const entityId of notCached) {
+      const summaries = fetched.get(entityId) ?? [];
+      members.set(entityId, summaries);
+      this.summaries.set(entityId, summaries);
+    }
     // A referenced entity that has no Zendesk record may never get one (its organization name is
     // taken): then the reference is left out instead of waiting for good.
     const withoutZendesk = [...referenced].filter(
@@ -716,112 +790,65 @@ export class SyncEngine {
   }
 
   private commitOf(entity: EntitySnapshot, plan: EntityPlan, cycleId: string, at: string): PlanCommit {
+    // Most plans of a sweep decide, plan and wait for nothing: they allocate no history.
     const history: HistoryEntry[] = [];
-    const entry = (event: HistoryEntry['event'], fields: Partial<Omit<HistoryEntry, 'event'>>): HistoryEntry => ({
-      entityId: entity.id,
-      cycleId,
-      at,
-      event,
-      attribute: fields.attribute ?? null,
-      member: fields.member ?? null,
-      rule: fields.rule ?? null,
-      detail: fields.detail ?? {},
-    });
     for (const decision of plan.decisions) {
       history.push(
-        entry('decided', {
-          attribute: decision.attribute,
-          member: decision.source,
-          rule: decision.rule,
-          detail: { value: decision.value, previous: decision.previous ?? null },
+        historyEntry(entity.id, cycleId, at, 'decided', decision.attribute, decision.source, decision.rule, {
+          value: decision.value,
+          previous: decision.previous ?? null,
         }),
       );
     }
     for (const conflict of plan.conflicts) {
       history.push(
-        entry('conflict', {
-          attribute: conflict.attribute,
-          member: conflict.winner.member,
-          rule: conflict.rule,
-          detail: {
-            onLink: conflict.onLink,
-            winner: { ...conflict.winner },
-            candidates: conflict.candidates.map((candidate) => ({ ...candidate })),
-          },
+        historyEntry(entity.id, cycleId, at, 'conflict', conflict.attribute, conflict.winner.member, conflict.rule, {
+          onLink: conflict.onLink,
+          winner: { ...conflict.winner },
+          candidates: conflict.candidates.map((candidate) => ({ ...candidate })),
         }),
       );
     }
-    const writes: OutboxInsert[] = plan.writes.map((write) =>
-      write.kind === 'create'
-        ? {
-            key: outboxKeyOfCreate(write.target.type, entity.id),
-            entityId: entity.id,
-            system: 'zendesk',
-            type: write.target.type,
-            operation: 'create',
-            targetId: null,
-            externalId: write.externalId,
-            label: write.label ?? null,
-            values: write.values,
-            attributes: write.attributes,
-          }
-        : {
-            key: outboxKeyOfUpdate(write.target),
-            entityId: entity.id,
-            system: write.target.system,
-            type: write.target.type,
-            operation: 'update',
-            targetId: write.target.id,
-            externalId: null,
-            label: null,
-            values: write.values,
-            attributes: write.attributes,
-          },
-    );
+    const writes: OutboxInsert[] = plan.writes.length === 0 ? [] : plan.writes.map(outboxInsertOf);
     for (const write of writes) {
+      const member =
+        write.targetId === null ? `${write.system}:${write.type}:` : `${write.system}:${write.type}:${write.targetId}`;
       history.push(
-        entry('planned', {
-          member:
-            write.targetId === null
-              ? `${write.system}:${write.type}:`
-              : `${write.system}:${write.type}:${write.targetId}`,
-          rule: write.operation,
-          detail: { values: { ...write.values } },
+        historyEntry(entity.id, cycleId, at, 'planned', null, member, write.operation, {
+          values: { ...write.values },
         }),
       );
     }
-    const waits = plan.waits.map((wait) => wait.message);
-    const previousWaits = new Set(entity.waits);
+    const waits: string[] = [];
     for (const wait of plan.waits) {
-      if (previousWaits.has(wait.message)) continue; // recorded when it started
+      waits.push(wait.message);
+      if (entity.waits.includes(wait.message)) continue; // recorded when it started
       history.push(
-        entry('waiting', {
-          attribute: wait.attribute ?? null,
-          member: wait.target,
-          detail: { waitsFor: wait.waitsFor, message: wait.message },
+        historyEntry(entity.id, cycleId, at, 'waiting', wait.attribute ?? null, wait.target, null, {
+          waitsFor: wait.waitsFor,
+          message: wait.message,
         }),
       );
     }
     for (const hold of plan.newHolds) {
       history.push(
-        entry('held', {
-          attribute: hold.attribute ?? null,
-          member: hold.member,
-          rule: hold.reason,
-          detail: { message: hold.message },
+        historyEntry(entity.id, cycleId, at, 'held', hold.attribute ?? null, hold.member, hold.reason, {
+          message: hold.message,
         }),
       );
     }
-    const zendeskType = memberTypesOfKind(entity.kind).find((type) => type.system === 'zendesk')?.type;
-    const createStillNeeded = !entity.members.some(
-      (member) => member.record.ref.system === 'zendesk' && member.record.ref.type === zendeskType,
-    );
+    const zendeskType = zendeskTypeOfKind(entity.kind);
+    let createStillNeeded = true;
+    for (const member of entity.members) {
+      const { ref } = member.record;
+      if (ref.system === 'zendesk' && ref.type === zendeskType) createStillNeeded = false;
+    }
     // Only what changed is written: a sweep plans every entity, and most change nothing.
-    const loadedKnown = new Map(entity.members.map((member) => [refKey(member.record.ref), member.known]));
     const known = idKeyedRecord<PlanCommit['known'][string]>();
-    for (const key in plan.known) {
+    for (const member of entity.members) {
+      const key = refKey(member.record.ref);
       const values = plan.known[key];
-      if (values !== undefined && !jsonEqual(values, loadedKnown.get(key))) known[key] = values;
+      if (values !== undefined && !jsonEqual(values, member.known)) known[key] = values;
     }
     const entityChanged =
       plan.nameClaim !== entity.nameClaim ||
@@ -846,33 +873,33 @@ export class SyncEngine {
 
   private collectPlan(plan: EntityPlan, report: ReportCollector): void {
     report.counts.entitiesPlanned++;
-    const creates: CreateReport[] = [];
-    const updates: UpdateReport[] = [];
     for (const write of plan.writes) {
       if (write.kind === 'create') {
-        creates.push({
-          entityId: write.entityId,
-          target: `${write.target.system}:${write.target.type}`,
-          origin: refKey(write.origin),
-          values: write.values,
-        });
+        report.counts.creates++;
+        report.add(report.creates, [
+          {
+            entityId: write.entityId,
+            target: `${write.target.system}:${write.target.type}`,
+            origin: refKey(write.origin),
+            values: write.values,
+          },
+        ]);
       } else {
-        updates.push({
-          entityId: write.entityId,
-          target: refKey(write.target),
-          values: write.values,
-          attributes: write.attributes,
-        });
+        report.counts.updates++;
+        report.add(report.updates, [
+          {
+            entityId: write.entityId,
+            target: refKey(write.target),
+            values: write.values,
+            attributes: write.attributes,
+          },
+        ]);
       }
     }
-    report.counts.creates += creates.length;
-    report.counts.updates += updates.length;
     report.counts.decisions += plan.decisions.length;
     report.counts.conflicts += plan.conflicts.length;
     report.counts.waits += plan.waits.length;
     report.counts.holds += plan.newHolds.length;
-    report.add(report.creates, creates);
-    report.add(report.updates, updates);
     report.add(report.decisions, plan.decisions);
     report.add(report.conflicts, plan.conflicts);
     report.add(report.waits, plan.waits);
@@ -1046,5 +1073,7 @@ export class SyncEngine {
       }
     }
     await this.store.completeOutbox(results, history, at);
+    // Created records joined their entities, updated ones may have changed flags.
+    for (const row of rows) this.summaries.forget(row.entityId);
   }
 }

@@ -28,7 +28,8 @@ function stableJson(value: unknown): string {
 }
 
 function isSorted(keys: readonly string[]): boolean {
-  for (let index = 1; index < keys.length; index++) if ((keys[index - 1] as string) > (keys[index] as string)) return false;
+  for (let index = 1; index < keys.length; index++)
+    if ((keys[index - 1] as string) > (keys[index] as string)) return false;
   return true;
 }
 

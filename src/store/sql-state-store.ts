@@ -858,12 +858,11 @@ export class SqlStateStore implements StateStore {
         ]);
       }
       const stored = existingReferences.get(plan.entityId);
-      for (const referenced of new Set(plan.references)) {
+      for (const referenced of plan.references) {
         if (stored?.delete(referenced) !== true) referenceRows.push([plan.entityId, referenced]);
       }
-      const planned = new Set(plan.writes.map((write) => write.key));
       for (const row of existing.get(plan.entityId) ?? []) {
-        if (planned.has(row.key)) continue;
+        if (plan.writes.some((write) => write.key === row.key)) continue;
         if (row.operation === 'create' && plan.createStillNeeded) held.push(row.key);
         else dropped.push(row.key);
       }

@@ -46,8 +46,6 @@ export class SqliteDriver implements SqlDriver {
     // large first sync checkpointed every few commits. 10,000 pages (~40 MB of WAL on disk) amortises it.
     this.database.pragma('wal_autocheckpoint = 10000');
     this.database.pragma('foreign_keys = ON');
-    if (process.env.MMAP) this.database.pragma('mmap_size = ' + process.env.MMAP);
-    if (process.env.CACHE) this.database.pragma('cache_size = ' + process.env.CACHE);
   }
 
   private statement(sql: string): CachedStatement {

@@ -1,0 +1,41 @@
+/**
+ * What the engine learnt about records and entities earlier in the cycle under way, so that
+ * planning a batch rarely asks the store again: tickets point at users and persons planned just
+ * before them, users at organizations. A new cache per cycle (a dry run's state is rolled back).
+ *
+ * Memory is bounded by two generations: when the current one is full it becomes the previous one
+ * and the one before is dropped whole. (Evicting the oldest key of one Map one by one made every
+ * eviction scan the deleted entries ahead of it, which grew quadratic on large syncs.)
+ */
+export class CycleCache<V> {
+  private current = new Map<string, V>();
+  private previous = new Map<string, V>();
+
+  /** @param generationSize entries per generation; at most twice as many are kept. */
+  constructor(private readonly generationSize = 50_000) {}
+
+  get(key: string): V | undefined {
+    return this.current.get(key) ?? this.previous.get(key);
+  }
+
+  /** Keeps the value; a key already held keeps its first value (for facts that never change, such as links). */
+  remember(key: string, value: V): void {
+    if (this.current.has(key)) return;
+    this.set(key, value);
+  }
+
+  /** Keeps the value in place of any earlier one. */
+  set(key: string, value: V): void {
+    if (!this.current.has(key) && this.current.size >= this.generationSize) {
+      this.previous = this.current;
+      this.current = new Map();
+    }
+    this.current.set(key, value);
+  }
+
+  /** Drops what is known of a key (it changed in a way the cache cannot follow). */
+  forget(key: string): void {
+    this.current.delete(key);
+    this.previous.delete(key);
+  }
+}
