@@ -56,6 +56,11 @@ export interface EntitySnapshot {
   readonly members: readonly MemberSnapshot[];
   /** A person that is the Person of a synced SuperOffice ticket: it gets a Zendesk user. */
   readonly wanted: boolean;
+  /**
+   * Marked for planning when loaded: something it depends on changed since its last plan. The
+   * planner does not read it; the store clears only marks that were there.
+   */
+  readonly dirty: boolean;
   /** Reasons already recorded for values left as they are, keyed by `system:type|attribute`, so each is recorded once. */
   readonly holds: Readonly<Record<string, string>>;
   /** Organizations: the name key this entity holds (or is creating) in Zendesk, where names are unique. */

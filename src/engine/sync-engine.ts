@@ -667,10 +667,9 @@ export class SyncEngine {
   private async planKind(kind: EntityKind, sweep: boolean, cycleId: string, report: ReportCollector): Promise<void> {
     let after: string | null = null;
     for (;;) {
-      const ids = await this.entitiesToPlan(kind, sweep, after);
-      if (ids.length === 0) return;
-      after = ids[ids.length - 1] as string;
-      const entities = await this.store.loadEntities(ids);
+      const entities = await this.store.loadNextEntities(kind, after, this.planBatchSize, sweep ? 'all' : 'dirty');
+      if (entities.length === 0) return;
+      after = (entities[entities.length - 1] as EntitySnapshot).id;
       if (referencedKinds.has(kind)) {
         for (const entity of entities) {
           const summaries: MemberSummary[] = [];
@@ -864,6 +863,7 @@ export class SyncEngine {
       waits,
       nameClaim: plan.nameClaim,
       keepDirty: plan.keepDirty,
+      wasDirty: entity.dirty,
       references: plan.references,
       writes,
       createStillNeeded,

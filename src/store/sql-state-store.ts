@@ -199,6 +199,9 @@ function recordContentParams(ref: RecordRef, record: SourceRecord, hash: string,
   ];
 }
 
+/** The entity columns a snapshot is made of. */
+const entityColumns = 'id, kind, base, holds, waits, name_claim, wanted, dirty';
+
 /** Ids per `IN (…)` list. */
 const inListRows = 256;
 
@@ -678,18 +681,43 @@ export class SqlStateStore implements StateStore {
 
   async loadEntities(ids: readonly string[]): Promise<readonly EntitySnapshot[]> {
     const entityRows = new Map<string, SqlRow>();
-    const members = new Map<string, MemberSnapshot[]>();
     for (const chunk of statementChunks([...new Set(ids)], inListRows)) {
-      const marks = placeholders(chunk.length);
       for (const row of await this.sql.all(
-        `SELECT id, kind, base, holds, waits, name_claim, wanted FROM entities WHERE id IN (${marks})`,
+        `SELECT ${entityColumns} FROM entities WHERE id IN (${placeholders(chunk.length)})`,
         chunk,
       )) {
         entityRows.set(text(row.id), row);
       }
+    }
+    const rows: SqlRow[] = [];
+    for (const id of ids) {
+      const row = entityRows.get(id);
+      if (row !== undefined) rows.push(row);
+    }
+    return this.snapshotsOf(rows);
+  }
+
+  async loadNextEntities(
+    kind: EntityKind,
+    after: string | null,
+    limit: number,
+    scope: 'dirty' | 'all',
+  ): Promise<readonly EntitySnapshot[]> {
+    const rows = await this.sql.all(
+      `SELECT ${entityColumns} FROM entities WHERE ${scope === 'dirty' ? 'dirty = 1 AND ' : ''}kind = ? AND id > ? ORDER BY id LIMIT ?`,
+      [kind, after ?? '', limit],
+    );
+    return this.snapshotsOf(rows);
+  }
+
+  /** Snapshots of entity rows (in their order), with their members. */
+  private async snapshotsOf(entityRows: readonly SqlRow[]): Promise<EntitySnapshot[]> {
+    const members = new Map<string, MemberSnapshot[]>();
+    const ids = [...new Set(entityRows.map((row) => text(row.id)))];
+    for (const chunk of statementChunks(ids, inListRows)) {
       for (const row of await this.sql.all(
         `SELECT entity_id, system, type, id, body, modified_at, deleted, seen_at, known FROM records
-         WHERE entity_id IN (${marks}) ORDER BY entity_id, system, type, id`,
+         WHERE entity_id IN (${placeholders(chunk.length)}) ORDER BY entity_id, system, type, id`,
         chunk,
       )) {
         const entityId = text(row.entity_id);
@@ -703,22 +731,20 @@ export class SqlStateStore implements StateStore {
         else list.push(member);
       }
     }
-    const snapshots: EntitySnapshot[] = [];
-    for (const id of ids) {
-      const row = entityRows.get(id);
-      if (row === undefined) continue;
-      snapshots.push({
+    return entityRows.map((row) => {
+      const id = text(row.id);
+      return {
         id,
         kind: text(row.kind) as EntityKind,
         base: parseJson<Record<string, BaseValue>>(row.base),
         members: members.get(id) ?? [],
         wanted: Number(row.wanted) === 1,
+        dirty: Number(row.dirty) === 1,
         holds: parseJsonObject<Record<string, string>>(row.holds),
         nameClaim: optionalText(row.name_claim),
         waits: row.waits === '[]' ? [] : parseJson<string[]>(row.waits),
-      });
-    }
-    return snapshots;
+      };
+    });
   }
 
   async membersOfType(
@@ -842,10 +868,9 @@ export class SqlStateStore implements StateStore {
           plan.nameClaim,
           plan.keepDirty ? 1 : 0,
         ]);
-      } else if (plan.keepDirty) {
-        keptDirty.push(plan.entityId);
-      } else {
-        cleaned.push(plan.entityId);
+      } else if (plan.keepDirty !== plan.wasDirty) {
+        // Only a mark that changes is written: most entities of a sweep were clean and stay so.
+        (plan.keepDirty ? keptDirty : cleaned).push(plan.entityId);
       }
       for (const member in plan.known) {
         const [system, type, ...idParts] = member.split(':');

@@ -138,6 +138,8 @@ export interface PlanCommit {
   readonly nameClaim: string | null;
   /** Keep the entity in the next cycle's plan (it waits for something). */
   readonly keepDirty: boolean;
+  /** The entity was dirty when loaded for this plan (only then is there a mark to clear). */
+  readonly wasDirty: boolean;
   /**
    * The entities its values point at. When one of them gains or loses a member, or a member's
    * agent flag changes, this entity becomes dirty again (its translations may change).
@@ -256,6 +258,17 @@ export interface StateStore {
 
   /** Entities with their members; unknown ids are left out. Order follows `ids`. */
   loadEntities(ids: readonly string[]): Promise<readonly EntitySnapshot[]>;
+
+  /**
+   * The next entities of a kind to plan, loaded with their members, ordered by id, after `after`:
+   * the dirty ones, or in a sweep every one. (Listing and loading in one go spares a sweep a lookup per entity.)
+   */
+  loadNextEntities(
+    kind: EntityKind,
+    after: string | null,
+    limit: number,
+    scope: 'dirty' | 'all',
+  ): Promise<readonly EntitySnapshot[]>;
 
   /** The members of one record type of these entities (live and deleted), as stored. */
   membersOfType(entityIds: readonly string[], system: SystemName, type: RecordType): Promise<readonly SourceRecord[]>;

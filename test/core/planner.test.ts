@@ -18,7 +18,7 @@ function member(ref: RecordRef, values: PropertyValues, known: Record<string, st
 }
 
 function entity(fields: Partial<EntitySnapshot> & Pick<EntitySnapshot, 'id' | 'kind' | 'members'>): EntitySnapshot {
-  return { base: {}, wanted: false, holds: {}, nameClaim: null, waits: [], ...fields };
+  return { base: {}, wanted: false, dirty: true, holds: {}, nameClaim: null, waits: [], ...fields };
 }
 
 const contactRef = (id: string): RecordRef => ({ system: 'superoffice', type: 'contact', id });

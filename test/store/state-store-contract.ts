@@ -46,6 +46,7 @@ function plan(entityId: string, writes: OutboxInsert[], extra: Partial<PlanCommi
     waits: [],
     nameClaim: null,
     keepDirty: false,
+    wasDirty: true,
     references: [],
     writes,
     createStillNeeded: true,
@@ -505,6 +506,64 @@ export function stateStoreContract(name: string, factory: StoreFactory): void {
         expect(await store.listEntities('person', null, 10)).toEqual(['P']);
         expect(await store.listEntities('person', 'P', 10)).toEqual([]);
         expect(await store.listEntities('ticket', null, 10)).toEqual([]);
+      }));
+
+    it('loads the next entities of a kind in id order, dirty ones or all, and writes a dirty mark only when it changes', () =>
+      withStore(async (store) => {
+        const ids = ['P1', 'P2', 'P3'];
+        await store.ingestPage(
+          'superoffice',
+          'person',
+          ids.map((_, index) => person(String(index + 1), [`p${index + 1}@x.test`])),
+          'c',
+          at,
+        );
+        await store.applyMatches(
+          ids.map((entityId, index) => ({
+            kind: 'link' as const,
+            ref: { system: 'superoffice' as const, type: 'person' as const, id: String(index + 1) },
+            entityId,
+            newEntity: 'person' as const,
+          })),
+          [],
+          at,
+        );
+        const loaded = async (after: string | null, limit: number, scope: 'dirty' | 'all') =>
+          (await store.loadNextEntities('person', after, limit, scope)).map((entity) => [entity.id, entity.dirty]);
+        expect(await loaded(null, 2, 'dirty')).toEqual([
+          ['P1', true],
+          ['P2', true],
+        ]);
+        expect(await loaded('P2', 2, 'dirty')).toEqual([['P3', true]]);
+        expect((await store.loadNextEntities('person', null, 1, 'all'))[0]?.members[0]?.record.ref.id).toBe('1');
+
+        // P1 is planned clean; P2 was clean when loaded and must be planned again; P3 keeps waiting.
+        await store.commitPlans([plan('P1', [])], 'c1', at);
+        await store.commitPlans(
+          [
+            plan('P2', [], { entityChanged: false, wasDirty: false, keepDirty: true }),
+            plan('P3', [], { entityChanged: false, wasDirty: true, keepDirty: true }),
+          ],
+          'c2',
+          at,
+        );
+        expect(await loaded(null, 10, 'all')).toEqual([
+          ['P1', false],
+          ['P2', true],
+          ['P3', true],
+        ]);
+        await store.commitPlans(
+          [
+            plan('P2', [], { entityChanged: false, wasDirty: true, keepDirty: false }),
+            // Loaded clean, planned clean: nothing to write, and the mark stays as it is.
+            plan('P1', [], { entityChanged: false, wasDirty: false, keepDirty: false }),
+          ],
+          'c3',
+          at,
+        );
+        expect(await loaded(null, 10, 'dirty')).toEqual([['P3', true]]);
+        expect(await loaded('P3', 10, 'all')).toEqual([]);
+        expect(await store.loadNextEntities('ticket', null, 10, 'all')).toEqual([]);
       }));
 
     it('rolls a dry run back entirely, also what transactions inside it committed', () =>
