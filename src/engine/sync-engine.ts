@@ -109,6 +109,8 @@ function zendeskTypeOfKind(kind: EntityKind): RecordType | undefined {
   return zendeskTypes.get(kind);
 }
 
+const noKnownChanges: PlanCommit['known'] = Object.freeze({});
+
 function historyEntry(
   entityId: string,
   cycleId: string,
@@ -843,11 +845,13 @@ export class SyncEngine {
       if (ref.system === 'zendesk' && ref.type === zendeskType) createStillNeeded = false;
     }
     // Only what changed is written: a sweep plans every entity, and most change nothing.
-    const known = idKeyedRecord<PlanCommit['known'][string]>();
+    let known: Record<string, PlanCommit['known'][string]> | undefined;
     for (const member of entity.members) {
       const key = refKey(member.record.ref);
       const values = plan.known[key];
-      if (values !== undefined && !jsonEqual(values, member.known)) known[key] = values;
+      if (values === undefined || jsonEqual(values, member.known)) continue;
+      known ??= idKeyedRecord();
+      known[key] = values;
     }
     const entityChanged =
       plan.nameClaim !== entity.nameClaim ||
@@ -858,7 +862,7 @@ export class SyncEngine {
       entityId: entity.id,
       entityChanged,
       base: plan.base,
-      known,
+      known: known ?? noKnownChanges,
       holds: plan.holds,
       waits,
       nameClaim: plan.nameClaim,

@@ -33,13 +33,48 @@ function isSorted(keys: readonly string[]): boolean {
   return true;
 }
 
+/**
+ * Whether JSON.stringify already writes `value` as stableJson would: plain objects with their keys
+ * in order and no undefined entries, all the way down. Checking allocates nothing, and the native
+ * stringify is several times faster than building the text piece by piece.
+ */
+function isStable(value: unknown): boolean {
+  if (value === null) return true;
+  switch (typeof value) {
+    case 'string':
+    case 'number':
+    case 'boolean':
+      return true;
+    case 'object':
+      break;
+    default:
+      return false;
+  }
+  if (Array.isArray(value)) {
+    for (const item of value) if (item === undefined || !isStable(item)) return false;
+    return true;
+  }
+  const prototype = Object.getPrototypeOf(value);
+  if (prototype !== Object.prototype && prototype !== null) return false;
+  const record = value as Record<string, unknown>;
+  let previous: string | undefined;
+  for (const key in record) {
+    if (previous !== undefined && previous > key) return false;
+    const entry = record[key];
+    if (entry === undefined || !isStable(entry)) return false;
+    previous = key;
+  }
+  return true;
+}
+
 export function contentHash(record: SourceRecord): string {
-  const payload = stableJson({
+  const content = {
     alternates: record.alternates ?? null,
     deleted: record.deleted,
     facts: record.facts ?? null,
     values: record.values,
-  });
+  };
+  const payload = isStable(content) ? JSON.stringify(content) : stableJson(content);
   // The one-shot form: a Hash object per record cost three times as much.
   return hash('sha1', payload, 'base64');
 }

@@ -77,16 +77,20 @@ function bodyOf(record: SourceRecord): string {
   return JSON.stringify(body);
 }
 
+type Mutable<T> = { -readonly [Key in keyof T]: T[Key] };
+
 function recordOfRow(row: SqlRow): SourceRecord {
   const body = parseJson<RecordBody>(row.body);
-  return {
+  const record: Mutable<SourceRecord> = {
     ref: { system: text(row.system) as SystemName, type: text(row.type) as RecordType, id: text(row.id) },
     values: body.values,
-    ...(body.alternates === undefined ? {} : { alternates: body.alternates }),
-    ...(body.facts === undefined ? {} : { facts: body.facts }),
     modifiedAt: optionalText(row.modified_at),
     deleted: Number(row.deleted) === 1,
   };
+  // Set only when present (no spread of a temporary object: this runs for every member loaded).
+  if (body.alternates !== undefined) record.alternates = body.alternates;
+  if (body.facts !== undefined) record.facts = body.facts;
+  return record;
 }
 
 function storedRecordOfRow(row: SqlRow): StoredRecord {

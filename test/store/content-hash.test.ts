@@ -1,3 +1,4 @@
+import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import type { SourceRecord } from '../../src/core/model.js';
 import { contentHash } from '../../src/store/content-hash.js';
@@ -36,4 +37,16 @@ describe('contentHash', () => {
     ].map(contentHash);
     expect(new Set(hashes).size).toBe(hashes.length);
   });
+
+  test.prop([fc.dictionary(fc.string(), fc.jsonValue())])(
+    'gives keys in order (written natively) and the same keys in any other order one hash',
+    (values) => {
+      const entries = Object.entries(values);
+      const inOrder = Object.fromEntries([...entries].sort(([left], [right]) => (left < right ? -1 : 1)));
+      const reversed = Object.fromEntries([...entries].reverse());
+      expect(contentHash({ ...ticket, values: inOrder as never })).toBe(
+        contentHash({ ...ticket, values: reversed as never }),
+      );
+    },
+  );
 });
