@@ -153,6 +153,11 @@ function outboxInsertOf(write: EntityPlan['writes'][number]): OutboxInsert {
       };
 }
 
+// What a cycle remembers (see CycleCache): links are small and every reference needs one; a
+// summary costs several objects, and the entities planned just before a kind are what it points at.
+const linksPerGeneration = 50_000;
+const summariesPerGeneration = 20_000;
+
 const writeBatchSize = 100; // Zendesk bulk endpoints take at most 100 items
 const matchBatchSize = 2000;
 
@@ -311,12 +316,12 @@ export class SyncEngine {
   private readonly reportLimit: number;
   private readonly planBatchSize: number;
   /** Record -> entity links seen in the cycle under way. Links never change, so an entry cannot go stale. */
-  private links = new CycleCache<string>();
+  private links = new CycleCache<string>(linksPerGeneration);
   /**
    * Member summaries of the entities planned or looked up in the cycle under way, for the
    * entities that point at them. A write's results change them: sendBatch forgets those.
    */
-  private summaries = new CycleCache<readonly MemberSummary[]>();
+  private summaries = new CycleCache<readonly MemberSummary[]>(summariesPerGeneration);
 
   constructor(options: SyncEngineOptions) {
     this.store = options.store;
@@ -379,8 +384,8 @@ export class SyncEngine {
     connectors: Readonly<Record<SystemName, Connector>>,
   ): Promise<CycleReport> {
     const cycleId = this.newId();
-    this.links = new CycleCache();
-    this.summaries = new CycleCache();
+    this.links = new CycleCache(linksPerGeneration);
+    this.summaries = new CycleCache(summariesPerGeneration);
     const startedAt = this.now();
     const report = new ReportCollector(this.reportLimit);
     await this.store.beginCycle(cycleId, startedAt);
@@ -791,7 +796,7 @@ export class SyncEngine {
   }
 
   private commitOf(entity: EntitySnapshot, plan: EntityPlan, cycleId: string, at: string): PlanCommit {
-    // Most plans of a sweep decide, plan and wait for nothing: they allocate no history.
+    // Most plans of a sweep decide, plan and wait for nothing: they add no history entries.
     const history: HistoryEntry[] = [];
     for (const decision of plan.decisions) {
       history.push(
