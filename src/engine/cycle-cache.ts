@@ -21,16 +21,21 @@ export class CycleCache<V> {
   /** Keeps the value; a key already held keeps its first value (for facts that never change, such as links). */
   remember(key: string, value: V): void {
     if (this.current.has(key)) return;
-    this.set(key, value);
+    this.startGenerationWhenFull();
+    this.current.set(key, value);
   }
 
   /** Keeps the value in place of any earlier one. */
   set(key: string, value: V): void {
-    if (!this.current.has(key) && this.current.size >= this.generationSize) {
-      this.previous = this.current;
-      this.current = new Map();
-    }
+    // Only a full generation needs to know whether the key is new (one hash lookup fewer per call).
+    if (this.current.size >= this.generationSize && !this.current.has(key)) this.startGenerationWhenFull();
     this.current.set(key, value);
+  }
+
+  private startGenerationWhenFull(): void {
+    if (this.current.size < this.generationSize) return;
+    this.previous = this.current;
+    this.current = new Map();
   }
 
   /** Drops what is known of a key (it changed in a way the cache cannot follow). */
