@@ -97,6 +97,8 @@ interface KindTable {
   readonly attributes: readonly string[];
   readonly memberTypes: readonly MemberType[];
   readonly referenceAttributes: ReadonlySet<string>;
+  /** The Zendesk record type entities of the kind are created as. */
+  readonly zendeskType: RecordType;
 }
 
 // The flows are static data, so every lookup below is a table built once at module load: the
@@ -139,7 +141,9 @@ function buildKindTable(kind: EntityKind): KindTable {
   for (const { system, type } of memberTypes)
     for (const attribute of typeTablesOf(system).get(type)?.referenceAttributes ?? [])
       referenceAttributes.add(attribute);
-  return { attributes: buildAttributesOfKind(kind), memberTypes, referenceAttributes };
+  const zendeskType = memberTypes.find((memberType) => memberType.system === 'zendesk')?.type;
+  if (zendeskType === undefined) throw new Error(`no flow syncs ${kind} entities with a Zendesk record type`);
+  return { attributes: buildAttributesOfKind(kind), memberTypes, referenceAttributes, zendeskType };
 }
 
 const allSyncedRecordTypes: readonly MemberType[] = (['organization', 'person', 'ticket'] as const).flatMap(
@@ -172,6 +176,11 @@ export function attributesOfKind(kind: EntityKind): readonly string[] {
 /** The record types whose records join entities of a kind, SuperOffice first. */
 export function memberTypesOfKind(kind: EntityKind): readonly MemberType[] {
   return kindTableOf(kind).memberTypes;
+}
+
+/** The Zendesk record type of a kind (organization, user, ticket): the one Tandem creates. */
+export function zendeskTypeOfKind(kind: EntityKind): RecordType {
+  return kindTableOf(kind).zendeskType;
 }
 
 /** Whether any record type of the kind maps the attribute as a reference to another entity. */

@@ -15,7 +15,13 @@ import {
   modifiedAtKnownKey,
 } from './entity.js';
 import { idKeyedRecord } from './id-keyed-record.js';
-import { type MemberField, memberFields, type ReferenceTarget, referenceAttributesOf } from './member-fields.js';
+import {
+  type MemberField,
+  memberFields,
+  type ReferenceTarget,
+  referenceAttributesOf,
+  zendeskTypeOfKind,
+} from './member-fields.js';
 import {
   type PropertyValue,
   type PropertyValues,
@@ -269,17 +275,6 @@ function createOrigin(entity: EntitySnapshot): MemberSnapshot | undefined {
   }
 }
 
-function zendeskTypeOf(kind: EntityKind): RecordType {
-  switch (kind) {
-    case 'organization':
-      return 'organization';
-    case 'person':
-      return 'user';
-    case 'ticket':
-      return 'ticket';
-  }
-}
-
 /**
  * Why an entity's Zendesk record is not created until someone acts, from its last plan: an
  * organization whose name is taken in Zendesk or missing. Undefined when the entity has a Zendesk
@@ -287,7 +282,7 @@ function zendeskTypeOf(kind: EntityKind): RecordType {
  * `EntityDirectory.heldCreate` with it for referenced entities that have no Zendesk record.
  */
 export function heldCreateOf(entity: EntitySnapshot): string | undefined {
-  const zendeskType = zendeskTypeOf(entity.kind);
+  const zendeskType = zendeskTypeOfKind(entity.kind);
   const hasRecord = memberOfType(entity, 'zendesk', zendeskType) !== undefined;
   if (hasRecord || entity.kind !== 'organization' || createOrigin(entity) === undefined) return undefined;
   return entity.holds[holdKey(`zendesk:${zendeskType}:`, 'name')];
@@ -514,7 +509,7 @@ export function planEntity(entity: EntitySnapshot, context: PlanContext): Entity
   }
 
   // Creates: only into Zendesk, only as the flow's create rule says.
-  const zendeskType = zendeskTypeOf(entity.kind);
+  const zendeskType = zendeskTypeOfKind(entity.kind);
   const zendeskMember = memberOfType(entity, 'zendesk', zendeskType);
   const origin = createOrigin(entity);
   if (zendeskMember?.record.deleted === true && origin !== undefined) {

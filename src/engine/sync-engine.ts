@@ -27,6 +27,7 @@ import {
   memberFields,
   memberTypesOfKind,
   syncedRecordTypes,
+  zendeskTypeOfKind,
 } from '../core/member-fields.js';
 import { type RecordRef, type RecordType, refKey, type SourceRecord, type SystemName } from '../core/model.js';
 import { type EntityPlan, heldCreateOf, planEntity } from '../core/planner.js';
@@ -99,15 +100,6 @@ const referencedKinds: ReadonlySet<EntityKind> = new Set(
     ),
   ),
 );
-
-/** The Zendesk record type of each kind, looked up once per plan. */
-const zendeskTypes: ReadonlyMap<EntityKind, RecordType | undefined> = new Map(
-  kindOrder.map((kind) => [kind, memberTypesOfKind(kind).find((type) => type.system === 'zendesk')?.type]),
-);
-
-function zendeskTypeOfKind(kind: EntityKind): RecordType | undefined {
-  return zendeskTypes.get(kind);
-}
 
 const noKnownChanges: PlanCommit['known'] = Object.freeze({});
 

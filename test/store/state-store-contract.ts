@@ -4,8 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { BaseValue } from '../../src/core/entity.js';
-import type { SourceRecord } from '../../src/core/model.js';
-import type { OutboxInsert, PlanCommit, StateStore } from '../../src/store/state-store.js';
+import type { RecordRef, SourceRecord } from '../../src/core/model.js';
+import type { EntityKind } from '../../src/spec/flows.js';
+import type { MatchChange, OutboxInsert, PlanCommit, StateStore } from '../../src/store/state-store.js';
 import { outboxKeyOfCreate, outboxKeyOfUpdate } from '../../src/store/state-store.js';
 import { openHarness } from '../engine/harness.js';
 
@@ -86,13 +87,14 @@ function updateRow(entityId: string, id: string, name: string): OutboxInsert {
   };
 }
 
+/** The match change that starts a new entity with a SuperOffice record. */
+function newEntityLink(type: RecordRef['type'], id: string, entityId: string, kind: EntityKind): MatchChange {
+  return { kind: 'link', ref: { system: 'superoffice', type, id }, entityId, newEntity: kind };
+}
+
 async function linkedContact(store: StateStore, entityId = 'E1'): Promise<void> {
   await store.ingestPage('superoffice', 'contact', [contact('1', 'Acme')], 'c1', at);
-  await store.applyMatches(
-    [{ kind: 'link', ref: { system: 'superoffice', type: 'contact', id: '1' }, entityId, newEntity: 'organization' }],
-    [],
-    at,
-  );
+  await store.applyMatches([newEntityLink('contact', '1', entityId, 'organization')], [], at);
 }
 
 export function stateStoreContract(name: string, factory: StoreFactory): void {
@@ -210,12 +212,7 @@ export function stateStoreContract(name: string, factory: StoreFactory): void {
         );
         await store.applyMatches(
           [
-            {
-              kind: 'link',
-              ref: { system: 'superoffice', type: 'person', id: '1' },
-              entityId: 'P1',
-              newEntity: 'person',
-            },
+            newEntityLink('person', '1', 'P1', 'person'),
             { kind: 'ambiguous', ref: { system: 'superoffice', type: 'person', id: '2' }, message: 'shares an e-mail' },
           ],
           [
@@ -402,20 +399,7 @@ export function stateStoreContract(name: string, factory: StoreFactory): void {
         await store.ingestPage('superoffice', 'contact', [contact('2', 'Other')], 'c', at);
         await store.ingestPage('superoffice', 'person', [person('5', ['p@x.test'])], 'c', at);
         await store.applyMatches(
-          [
-            {
-              kind: 'link',
-              ref: { system: 'superoffice', type: 'contact', id: '2' },
-              entityId: 'OTHER',
-              newEntity: 'organization',
-            },
-            {
-              kind: 'link',
-              ref: { system: 'superoffice', type: 'person', id: '5' },
-              entityId: 'P',
-              newEntity: 'person',
-            },
-          ],
+          [newEntityLink('contact', '2', 'OTHER', 'organization'), newEntityLink('person', '5', 'P', 'person')],
           [],
           at,
         );
@@ -446,18 +430,7 @@ export function stateStoreContract(name: string, factory: StoreFactory): void {
       withStore(async (store) => {
         await linkedContact(store, 'ORG');
         await store.ingestPage('superoffice', 'person', [person('5', ['p@x.test'])], 'c', at);
-        await store.applyMatches(
-          [
-            {
-              kind: 'link',
-              ref: { system: 'superoffice', type: 'person', id: '5' },
-              entityId: 'P',
-              newEntity: 'person',
-            },
-          ],
-          [],
-          at,
-        );
+        await store.applyMatches([newEntityLink('person', '5', 'P', 'person')], [], at);
         await store.commitPlans([plan('ORG', []), plan('P', [], { references: ['ORG'] })], 'c1', at);
         expect(await store.listDirtyEntities('person', null, 10)).toEqual([]);
         await store.ingestPage(
@@ -485,18 +458,7 @@ export function stateStoreContract(name: string, factory: StoreFactory): void {
     it('marks persons wanted once, and lists every entity of a kind for a sweep', () =>
       withStore(async (store) => {
         await store.ingestPage('superoffice', 'person', [person('5', ['p@x.test'])], 'c', at);
-        await store.applyMatches(
-          [
-            {
-              kind: 'link',
-              ref: { system: 'superoffice', type: 'person', id: '5' },
-              entityId: 'P',
-              newEntity: 'person',
-            },
-          ],
-          [],
-          at,
-        );
+        await store.applyMatches([newEntityLink('person', '5', 'P', 'person')], [], at);
         await store.commitPlans([plan('P', [])], 'c1', at);
         expect(await store.markWanted(['P', 'unknown'])).toBe(1);
         expect(await store.markWanted(['P'])).toBe(0);
@@ -519,12 +481,7 @@ export function stateStoreContract(name: string, factory: StoreFactory): void {
           at,
         );
         await store.applyMatches(
-          ids.map((entityId, index) => ({
-            kind: 'link' as const,
-            ref: { system: 'superoffice' as const, type: 'person' as const, id: String(index + 1) },
-            entityId,
-            newEntity: 'person' as const,
-          })),
+          ids.map((entityId, index) => newEntityLink('person', String(index + 1), entityId, 'person')),
           [],
           at,
         );
@@ -645,12 +602,7 @@ export function stateStoreContract(name: string, factory: StoreFactory): void {
         expect(page).toEqual({ received: count, changed: count });
         const entityOf = (index: number) => `E${String(index + 1).padStart(4, '0')}`;
         await store.applyMatches(
-          contacts.map((record, index) => ({
-            kind: 'link' as const,
-            ref: record.ref,
-            entityId: entityOf(index),
-            newEntity: 'organization' as const,
-          })),
+          contacts.map((record, index) => newEntityLink('contact', record.ref.id, entityOf(index), 'organization')),
           contacts.map((record, index) => ({
             entityId: entityOf(index),
             cycleId: 'c1',
