@@ -62,6 +62,19 @@ export interface RecordFacts {
   readonly externalId?: string | null;
 }
 
+/** How many record types there are across both systems: the range of `recordTypeSlot`. */
+export const recordTypeSlotCount = recordTypesBySystem.superoffice.length + recordTypesBySystem.zendesk.length;
+
+/**
+ * A small number per system and record type (0 to recordTypeSlotCount - 1), for tables keyed by
+ * record type without building a string key per lookup. -1 for a type the system does not have.
+ */
+export function recordTypeSlot(system: SystemName, type: RecordType): number {
+  if (system === 'superoffice') return (recordTypesBySystem.superoffice as readonly string[]).indexOf(type);
+  const index = (recordTypesBySystem.zendesk as readonly string[]).indexOf(type);
+  return index === -1 ? -1 : recordTypesBySystem.superoffice.length + index;
+}
+
 export function refKey(ref: RecordRef): string {
   return `${ref.system}:${ref.type}:${ref.id}`;
 }

@@ -1,3 +1,5 @@
+import { type RecordRef, recordTypeSlot, recordTypeSlotCount } from '../core/model.js';
+
 /**
  * What the engine learnt about records and entities earlier in the cycle under way, so that
  * planning a batch rarely asks the store again: tickets point at users and persons planned just
@@ -42,5 +44,58 @@ export class CycleCache<V> {
   forget(key: string): void {
     this.current.delete(key);
     this.previous.delete(key);
+  }
+}
+
+/**
+ * Values per record, kept per record type and keyed by id: a lookup builds no `system:type:id`
+ * string (building and hashing one per reference cost more than the lookup itself). Each type
+ * keeps its own two generations (see CycleCache).
+ */
+export class RecordCache<V> {
+  private readonly types: CycleCache<V>[] = [];
+
+  /** @param generationSize entries per generation of each record type. */
+  constructor(generationSize = 50_000) {
+    for (let slot = 0; slot < recordTypeSlotCount; slot++) this.types.push(new CycleCache<V>(generationSize));
+  }
+
+  private cacheOf(ref: RecordRef): CycleCache<V> | undefined {
+    return this.types[recordTypeSlot(ref.system, ref.type)];
+  }
+
+  get(ref: RecordRef): V | undefined {
+    return this.cacheOf(ref)?.get(ref.id);
+  }
+
+  /** Keeps the value; a record already held keeps its first value (links never change). */
+  remember(ref: RecordRef, value: V): void {
+    this.cacheOf(ref)?.remember(ref.id, value);
+  }
+}
+
+/** Values per record for one batch, unbounded, keyed like RecordCache (no string key per lookup). */
+export class RecordMap<V> {
+  private readonly types: Map<string, V>[] = [];
+
+  constructor() {
+    for (let slot = 0; slot < recordTypeSlotCount; slot++) this.types.push(new Map<string, V>());
+  }
+
+  get(ref: RecordRef): V | undefined {
+    return this.types[recordTypeSlot(ref.system, ref.type)]?.get(ref.id);
+  }
+
+  has(ref: RecordRef): boolean {
+    return this.types[recordTypeSlot(ref.system, ref.type)]?.has(ref.id) === true;
+  }
+
+  set(ref: RecordRef, value: V): void {
+    this.types[recordTypeSlot(ref.system, ref.type)]?.set(ref.id, value);
+  }
+
+  /** Every value held, in no particular order. */
+  *values(): IterableIterator<V> {
+    for (const map of this.types) yield* map.values();
   }
 }

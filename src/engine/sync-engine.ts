@@ -49,7 +49,7 @@ import {
   type StateStore,
   type StoredError,
 } from '../store/state-store.js';
-import { CycleCache } from './cycle-cache.js';
+import { CycleCache, RecordCache, RecordMap } from './cycle-cache.js';
 import type {
   AmbiguityReport,
   CreateReport,
@@ -145,9 +145,10 @@ function outboxInsertOf(write: EntityPlan['writes'][number]): OutboxInsert {
       };
 }
 
-// What a cycle remembers (see CycleCache): links are small and every reference needs one; a
-// summary costs several objects, and the entities planned just before a kind are what it points at.
-const linksPerGeneration = 50_000;
+// What a cycle remembers (see CycleCache): links are small and every reference needs one (kept per
+// record type); a summary costs several objects, and the entities planned just before a kind are
+// what it points at.
+const linksPerGeneration = 25_000;
 const summariesPerGeneration = 20_000;
 
 const writeBatchSize = 100; // Zendesk bulk endpoints take at most 100 items
@@ -308,7 +309,7 @@ export class SyncEngine {
   private readonly reportLimit: number;
   private readonly planBatchSize: number;
   /** Record -> entity links seen in the cycle under way. Links never change, so an entry cannot go stale. */
-  private links = new CycleCache<string>(linksPerGeneration);
+  private links = new RecordCache<string>(linksPerGeneration);
   /**
    * Member summaries of the entities planned or looked up in the cycle under way, for the
    * entities that point at them. A write's results change them: sendBatch forgets those.
@@ -376,7 +377,7 @@ export class SyncEngine {
     connectors: Readonly<Record<SystemName, Connector>>,
   ): Promise<CycleReport> {
     const cycleId = this.newId();
-    this.links = new CycleCache(linksPerGeneration);
+    this.links = new RecordCache(linksPerGeneration);
     this.summaries = new CycleCache(summariesPerGeneration);
     const startedAt = this.now();
     const report = new ReportCollector(this.reportLimit);
@@ -387,7 +388,7 @@ export class SyncEngine {
       this.checkStop(options.signal);
       await this.matchRecords(cycleId, report);
       this.checkStop(options.signal);
-      await this.markWantedPersons(options.sweep);
+      await this.markWantedPersons();
       for (const kind of kindOrder) {
         this.checkStop(options.signal);
         await this.planKind(kind, options.sweep, cycleId, report);
@@ -606,7 +607,7 @@ export class SyncEngine {
             : { kind: 'link', ref: record.ref, entityId },
         );
         linkedNow.set(recordKey, entityId);
-        this.links.remember(recordKey, entityId);
+        this.links.remember(record.ref, entityId);
         membersNow.set(entityId, [...(membersNow.get(entityId) ?? []), record.ref]);
         const rule: LinkReport['rule'] = isNew ? 'new-entity' : decision.rule;
         const key = decision.kind === 'join' ? decision.key : undefined;
@@ -631,15 +632,20 @@ export class SyncEngine {
 
   // --- plan -----------------------------------------------------------------------------------
 
-  /** Persons that are the Person of a synced SuperOffice ticket get a Zendesk user (before the ticket). */
-  private async markWantedPersons(sweep: boolean): Promise<void> {
+  /**
+   * Persons that are the Person of a synced SuperOffice ticket get a Zendesk user (before the ticket).
+   * Only dirty tickets are read, in a sweep too: a clean ticket's Person was marked when the ticket
+   * was last planned (a mark is never taken back, links never change), and a ticket whose Person
+   * could not be marked then waited for it and so stayed dirty.
+   */
+  private async markWantedPersons(): Promise<void> {
     const fields = memberFields('superoffice', 'ticket').filter(
       (field) => field.references !== undefined && flowByName(field.references.flow).create === 'when-on-synced-ticket',
     );
     if (fields.length === 0) return;
     let after: string | null = null;
     for (;;) {
-      const ids = await this.entitiesToPlan('ticket', sweep, after);
+      const ids = await this.store.listDirtyEntities('ticket', after, this.planBatchSize);
       if (ids.length === 0) return;
       after = ids[ids.length - 1] as string;
       const refs: RecordRef[] = [];
@@ -656,13 +662,6 @@ export class SyncEngine {
     }
   }
 
-  /** The next batch of entities to plan: the dirty ones, or in a sweep every one. */
-  private entitiesToPlan(kind: EntityKind, sweep: boolean, after: string | null): Promise<readonly string[]> {
-    return sweep
-      ? this.store.listEntities(kind, after, this.planBatchSize)
-      : this.store.listDirtyEntities(kind, after, this.planBatchSize);
-  }
-
   private async planKind(kind: EntityKind, sweep: boolean, cycleId: string, report: ReportCollector): Promise<void> {
     let after: string | null = null;
     for (;;) {
@@ -673,7 +672,7 @@ export class SyncEngine {
         for (const entity of entities) {
           const summaries: MemberSummary[] = [];
           for (const member of entity.members) {
-            this.links.remember(refKey(member.record.ref), entity.id);
+            this.links.remember(member.record.ref, entity.id);
             summaries.push(memberSummaryOf(member.record));
           }
           this.summaries.set(entity.id, summaries);
@@ -727,20 +726,24 @@ export class SyncEngine {
       const settled = zendeskNameKey !== undefined && entityNameKeys.every((key) => key === zendeskNameKey);
       if (!settled) for (const key of entityNameKeys) if (key !== undefined) nameKeys.add(key);
     }
-    const entityOf = new Map<string, string>();
+    const entityOf = new RecordMap<string>();
     const unknown: RecordRef[] = [];
     for (const ref of refs) {
-      const key = refKey(ref);
-      const entityId = this.links.get(key);
+      const entityId = this.links.get(ref);
       if (entityId === undefined) unknown.push(ref);
-      else entityOf.set(key, entityId);
+      else entityOf.set(ref, entityId);
     }
-    for (const [key, entityId] of await this.store.entityIdsOf(unknown)) {
-      entityOf.set(key, entityId);
-      this.links.remember(key, entityId);
+    if (unknown.length > 0) {
+      const found = await this.store.entityIdsOf(unknown);
+      for (const ref of unknown) {
+        const entityId = found.get(refKey(ref));
+        if (entityId === undefined) continue;
+        entityOf.set(ref, entityId);
+        this.links.remember(ref, entityId);
+      }
     }
     for (const entityId of entityOf.values()) referenced.add(entityId);
-    const unresolved = refs.filter((ref) => !entityOf.has(refKey(ref)));
+    const unresolved = refs.filter((ref) => !entityOf.has(ref));
     const members = new Map<string, readonly MemberSummary[]>();
     const notCached: string[] = [];
     for (const entityId of referenced) {
@@ -772,7 +775,7 @@ export class SyncEngine {
     }
     const claims = new Map<string, string>();
     const lookups: EntityDirectory = {
-      entityOf: (ref) => entityOf.get(refKey(ref)),
+      entityOf: (ref) => entityOf.get(ref),
       membersOf: (entityId): readonly MemberSummary[] | undefined =>
         members.get(entityId) ?? (referenced.has(entityId) ? [] : undefined),
       nameHolder: (key) => holders.get(key) ?? claims.get(key),

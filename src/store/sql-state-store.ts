@@ -380,10 +380,28 @@ export class SqlStateStore implements StateStore {
     const latest = new Map<string, SourceRecord>();
     for (const record of records) latest.set(record.ref.id, record);
     return this.sql.transaction(async (tx) => {
-      const existing = new Map<string, SqlRow>();
+      // Hashes first: most records of a sweep are unchanged, and for them nothing else is read.
+      const storedHashes = new Map<string, string>();
       for (const ids of statementChunks([...latest.keys()], inListRows)) {
         const rows = await tx.all(
-          `SELECT id, hash, modified_at, entity_id, deleted, is_agent FROM records WHERE system = ? AND type = ? AND id IN (${placeholders(ids.length)})`,
+          `SELECT id, hash FROM records WHERE system = ? AND type = ? AND id IN (${placeholders(ids.length)})`,
+          [system, type, ...ids],
+        );
+        for (const row of rows) storedHashes.set(text(row.id), text(row.hash));
+      }
+      const changedRecords: { record: SourceRecord; hash: string }[] = [];
+      const replacing: string[] = [];
+      for (const record of latest.values()) {
+        const hash = contentHash(record);
+        const storedHash = storedHashes.get(record.ref.id);
+        if (storedHash === hash) continue;
+        changedRecords.push({ record, hash });
+        if (storedHash !== undefined) replacing.push(record.ref.id);
+      }
+      const existing = new Map<string, SqlRow>();
+      for (const ids of statementChunks(replacing, inListRows)) {
+        const rows = await tx.all(
+          `SELECT id, modified_at, entity_id, deleted, is_agent FROM records WHERE system = ? AND type = ? AND id IN (${placeholders(ids.length)})`,
           [system, type, ...ids],
         );
         for (const row of rows) existing.set(text(row.id), row);
@@ -392,11 +410,9 @@ export class SqlStateStore implements StateStore {
       const replacedIds: string[] = [];
       const dirty = new Set<string>();
       const referenced = new Set<string>();
-      for (const record of latest.values()) {
-        const hash = contentHash(record);
+      for (const { record, hash } of changedRecords) {
         const stored = existing.get(record.ref.id);
         if (stored !== undefined) {
-          if (text(stored.hash) === hash) continue;
           if (isOlder(record.modifiedAt, optionalText(stored.modified_at))) continue;
           replacedIds.push(record.ref.id);
           const entityId = optionalText(stored.entity_id);
@@ -671,15 +687,6 @@ export class SqlStateStore implements StateStore {
       'SELECT id FROM entities WHERE dirty = 1 AND kind = ? AND id > ? ORDER BY id LIMIT ?',
       [kind, after ?? '', limit],
     );
-    return rows.map((row) => text(row.id));
-  }
-
-  async listEntities(kind: EntityKind, after: string | null, limit: number): Promise<readonly string[]> {
-    const rows = await this.sql.all('SELECT id FROM entities WHERE kind = ? AND id > ? ORDER BY id LIMIT ?', [
-      kind,
-      after ?? '',
-      limit,
-    ]);
     return rows.map((row) => text(row.id));
   }
 

@@ -253,9 +253,6 @@ export interface StateStore {
   /** Ids of dirty entities of a kind, ordered by id, after `after`. */
   listDirtyEntities(kind: EntityKind, after: string | null, limit: number): Promise<readonly string[]>;
 
-  /** Ids of all entities of a kind, ordered by id, after `after` (a sweep plans every one). */
-  listEntities(kind: EntityKind, after: string | null, limit: number): Promise<readonly string[]>;
-
   /** Entities with their members; unknown ids are left out. Order follows `ids`. */
   loadEntities(ids: readonly string[]): Promise<readonly EntitySnapshot[]>;
 

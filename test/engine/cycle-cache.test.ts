@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CycleCache } from '../../src/engine/cycle-cache.js';
+import { CycleCache, RecordCache, RecordMap } from '../../src/engine/cycle-cache.js';
 
 describe('CycleCache', () => {
   it('remember keeps the first value for a key, set replaces it', () => {
@@ -29,5 +29,49 @@ describe('CycleCache', () => {
     cache.forget('a');
     cache.forget('c');
     expect([cache.get('a'), cache.get('b'), cache.get('c')]).toEqual([undefined, 3, undefined]);
+  });
+});
+
+describe('RecordCache', () => {
+  const contact = (id: string) => ({ system: 'superoffice', type: 'contact', id }) as const;
+  const organization = (id: string) => ({ system: 'zendesk', type: 'organization', id }) as const;
+
+  it('keeps records of different types apart, even with the same id', () => {
+    const links = new RecordCache<string>();
+    links.remember(contact('1'), 'E1');
+    links.remember(organization('1'), 'E2');
+    links.remember(contact('1'), 'E3'); // a link never changes: the first value stays
+    expect([links.get(contact('1')), links.get(organization('1')), links.get(contact('2'))]).toEqual([
+      'E1',
+      'E2',
+      undefined,
+    ]);
+  });
+
+  it('bounds each record type by its own generations: one type filling up evicts none of another', () => {
+    const links = new RecordCache<string>(2);
+    links.remember(contact('1'), 'C1');
+    for (const id of ['1', '2', '3', '4', '5']) links.remember(organization(id), `O${id}`);
+    expect(links.get(contact('1'))).toBe('C1');
+    expect(['1', '2', '3', '4', '5'].map((id) => links.get(organization(id)))).toEqual([
+      undefined,
+      undefined,
+      'O3',
+      'O4',
+      'O5',
+    ]);
+  });
+});
+
+describe('RecordMap', () => {
+  it('holds one value per record, told apart by system and type, and lists them all', () => {
+    const map = new RecordMap<string>();
+    map.set({ system: 'superoffice', type: 'user', id: '7' }, 'A');
+    map.set({ system: 'zendesk', type: 'user', id: '7' }, 'B');
+    map.set({ system: 'superoffice', type: 'user', id: '7' }, 'C');
+    expect(map.get({ system: 'superoffice', type: 'user', id: '7' })).toBe('C');
+    expect(map.has({ system: 'zendesk', type: 'user', id: '7' })).toBe(true);
+    expect(map.has({ system: 'superoffice', type: 'person', id: '7' })).toBe(false);
+    expect([...map.values()].sort()).toEqual(['B', 'C']);
   });
 });
