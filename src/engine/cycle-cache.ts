@@ -99,3 +99,38 @@ export class RecordMap<V> {
     for (const map of this.types) yield* map.values();
   }
 }
+
+/**
+ * Entries kept in named parts, each part with its own two generations (see CycleCache), so filling
+ * one part evicts nothing from another; a lookup tries every part. The engine keeps the summaries
+ * of each kind it plans apart: planning people must not push out the organizations they point at.
+ */
+export class PartedCache<P, V> {
+  private readonly parts = new Map<P, CycleCache<V>>();
+
+  /** @param generationSize entries per generation of each part. */
+  constructor(private readonly generationSize = 50_000) {}
+
+  get(key: string): V | undefined {
+    for (const part of this.parts.values()) {
+      const value = part.get(key);
+      if (value !== undefined) return value;
+    }
+    return undefined;
+  }
+
+  /** Keeps the value in `part`, in place of any earlier one there. */
+  set(part: P, key: string, value: V): void {
+    let cache = this.parts.get(part);
+    if (cache === undefined) {
+      cache = new CycleCache<V>(this.generationSize);
+      this.parts.set(part, cache);
+    }
+    cache.set(key, value);
+  }
+
+  /** Drops what is known of a key, in every part. */
+  forget(key: string): void {
+    for (const part of this.parts.values()) part.forget(key);
+  }
+}

@@ -49,7 +49,7 @@ import {
   type StateStore,
   type StoredError,
 } from '../store/state-store.js';
-import { CycleCache, RecordCache, RecordMap } from './cycle-cache.js';
+import { PartedCache, RecordCache, RecordMap } from './cycle-cache.js';
 import type {
   AmbiguityReport,
   CreateReport,
@@ -146,8 +146,8 @@ function outboxInsertOf(write: EntityPlan['writes'][number]): OutboxInsert {
 }
 
 // What a cycle remembers (see CycleCache): links are small and every reference needs one (kept per
-// record type); a summary costs several objects, and the entities planned just before a kind are
-// what it points at.
+// record type); a summary costs several objects (kept per kind planned, and apart those looked up),
+// and the entities planned just before a kind are what it points at.
 const linksPerGeneration = 25_000;
 const summariesPerGeneration = 20_000;
 
@@ -314,7 +314,7 @@ export class SyncEngine {
    * Member summaries of the entities planned or looked up in the cycle under way, for the
    * entities that point at them. A write's results change them: sendBatch forgets those.
    */
-  private summaries = new CycleCache<readonly MemberSummary[]>(summariesPerGeneration);
+  private summaries = new PartedCache<EntityKind | 'looked-up', readonly MemberSummary[]>(summariesPerGeneration);
 
   constructor(options: SyncEngineOptions) {
     this.store = options.store;
@@ -378,7 +378,7 @@ export class SyncEngine {
   ): Promise<CycleReport> {
     const cycleId = this.newId();
     this.links = new RecordCache(linksPerGeneration);
-    this.summaries = new CycleCache(summariesPerGeneration);
+    this.summaries = new PartedCache(summariesPerGeneration);
     const startedAt = this.now();
     const report = new ReportCollector(this.reportLimit);
     await this.store.beginCycle(cycleId, startedAt);
@@ -675,7 +675,7 @@ export class SyncEngine {
             this.links.remember(member.record.ref, entity.id);
             summaries.push(memberSummaryOf(member.record));
           }
-          this.summaries.set(entity.id, summaries);
+          this.summaries.set(kind, entity.id, summaries);
         }
       }
       const directory = await this.directoryFor(entities);
@@ -759,7 +759,7 @@ export class SyncEngine {
     for (const entityId of notCached) {
       const summaries = fetched.get(entityId) ?? [];
       members.set(entityId, summaries);
-      this.summaries.set(entityId, summaries);
+      this.summaries.set('looked-up', entityId, summaries);
     }
     // A referenced entity that has no Zendesk record may never get one (its organization name is
     // taken): then the reference is left out instead of waiting for good.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CycleCache, RecordCache, RecordMap } from '../../src/engine/cycle-cache.js';
+import { CycleCache, PartedCache, RecordCache, RecordMap } from '../../src/engine/cycle-cache.js';
 
 describe('CycleCache', () => {
   it('remember keeps the first value for a key, set replaces it', () => {
@@ -73,5 +73,17 @@ describe('RecordMap', () => {
     expect(map.has({ system: 'zendesk', type: 'user', id: '7' })).toBe(true);
     expect(map.has({ system: 'superoffice', type: 'person', id: '7' })).toBe(false);
     expect([...map.values()].sort()).toEqual(['B', 'C']);
+  });
+});
+
+describe('PartedCache', () => {
+  it('bounds each part by its own generations, finds a key in any part, and forgets it from all', () => {
+    const cache = new PartedCache<'organization' | 'person', string>(2);
+    cache.set('organization', 'O1', 'org 1');
+    for (const id of ['P1', 'P2', 'P3', 'P4', 'P5']) cache.set('person', id, `person ${id}`);
+    expect([cache.get('O1'), cache.get('P1'), cache.get('P5')]).toEqual(['org 1', undefined, 'person P5']);
+    cache.forget('O1');
+    cache.forget('P5');
+    expect([cache.get('O1'), cache.get('P5'), cache.get('P4')]).toEqual([undefined, undefined, 'person P4']);
   });
 });
