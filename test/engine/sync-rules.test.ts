@@ -222,6 +222,33 @@ describe('create rules', () => {
     expect(order).toEqual(['user', 'ticket']);
   });
 
+  it('creates a Zendesk user for a Person a sweep finds newly on a synced ticket, and marks no other', async () => {
+    const h = await open();
+    const person = (email: string) =>
+      h.superoffice.add('person', { 'Contact.ContactId': null, 'Emails.Value': email, 'PrivatePhones.Value': null });
+    const first = person('first@example.com');
+    const second = person('second@example.com');
+    person('bystander@example.com');
+    const ticketId = h.superoffice.add(
+      'ticket',
+      { 'OwnedBy.AssociateId': null, 'Person.PersonId': first, TimeToReply: null, Title: 'Help' },
+      { facts: { createdAt: '2024-03-26T08:00:00Z' } },
+    );
+    await h.cycle();
+    expect(h.zendesk.all('user').map((user) => user.values.email)).toEqual(['first@example.com']);
+    // The feed misses the new Person: only the sweep reads it, and the ticket it dirties marks the person.
+    h.superoffice.editUnnoticed('ticket', ticketId, { 'Person.PersonId': second });
+    expect((await h.cycle()).writes.calls).toBe(0);
+    await h.cycle({ sweep: true });
+    expect(
+      h.zendesk
+        .all('user')
+        .map((user) => user.values.email)
+        .sort(),
+    ).toEqual(['first@example.com', 'second@example.com']);
+    expect((await h.cycle({ sweep: true })).writes.calls).toBe(0);
+  });
+
   it('creates an organization, the user in it and the user’s ticket in one cycle, in dependency order', async () => {
     const h = await open();
     const contactId = h.superoffice.add('contact', { Name: 'Acme' });
