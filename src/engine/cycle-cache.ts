@@ -82,16 +82,20 @@ export class RecordMap<V> {
     for (let slot = 0; slot < recordTypeSlotCount; slot++) this.types.push(new Map<string, V>());
   }
 
+  private mapOf(ref: RecordRef): Map<string, V> | undefined {
+    return this.types[recordTypeSlot(ref.system, ref.type)];
+  }
+
   get(ref: RecordRef): V | undefined {
-    return this.types[recordTypeSlot(ref.system, ref.type)]?.get(ref.id);
+    return this.mapOf(ref)?.get(ref.id);
   }
 
   has(ref: RecordRef): boolean {
-    return this.types[recordTypeSlot(ref.system, ref.type)]?.has(ref.id) === true;
+    return this.mapOf(ref)?.has(ref.id) === true;
   }
 
   set(ref: RecordRef, value: V): void {
-    this.types[recordTypeSlot(ref.system, ref.type)]?.set(ref.id, value);
+    this.mapOf(ref)?.set(ref.id, value);
   }
 
   /** Every value held, in no particular order. */
