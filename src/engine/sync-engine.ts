@@ -29,7 +29,14 @@ import {
   syncedRecordTypes,
   zendeskTypeOfKind,
 } from '../core/member-fields.js';
-import { type RecordRef, type RecordType, refKey, type SourceRecord, type SystemName } from '../core/model.js';
+import {
+  type PropertyValue,
+  type RecordRef,
+  type RecordType,
+  refKey,
+  type SourceRecord,
+  type SystemName,
+} from '../core/model.js';
 import { type EntityPlan, heldCreateOf, planEntity } from '../core/planner.js';
 import { nextAttemptAt } from '../core/retry-schedule.js';
 import { isSyncError, SyncError } from '../core/sync-error.js';
@@ -151,7 +158,9 @@ function outboxInsertOf(write: EntityPlan['writes'][number]): OutboxInsert {
 const linksPerGeneration = 25_000;
 const summariesPerGeneration = 20_000;
 
-const writeBatchSize = 100; // Zendesk bulk endpoints take at most 100 items
+const writeBatchSize = 100;
+/** Times a kind is planned again in one cycle after writes met concurrent edits. */
+const conflictReplans = 2; // Zendesk bulk endpoints take at most 100 items
 const matchBatchSize = 2000;
 
 /** Capped lists with complete counts. */
@@ -180,7 +189,16 @@ class ReportCollector {
     holds: 0,
     rejectedRecords: 0,
   };
-  readonly writes = { created: 0, updated: 0, unchanged: 0, failed: 0, superseded: 0, deferred: 0, calls: 0 };
+  readonly writes = {
+    created: 0,
+    updated: 0,
+    unchanged: 0,
+    failed: 0,
+    superseded: 0,
+    conflicts: 0,
+    deferred: 0,
+    calls: 0,
+  };
 
   constructor(private readonly limit: number) {}
 
@@ -389,10 +407,20 @@ export class SyncEngine {
       await this.matchRecords(cycleId, report);
       this.checkStop(options.signal);
       await this.markWantedPersons();
+      let conflictsSeen = 0;
       for (const kind of kindOrder) {
         this.checkStop(options.signal);
         await this.planKind(kind, options.sweep, cycleId, report);
         await this.writeKind(kind, cycleId, connectors, options.signal, report, unread);
+        // A write that met a concurrent edit left its entity dirty with the edit taken in: plan
+        // those again now (a bounded number of times; what is left waits for the next cycle).
+        for (let round = 0; round < conflictReplans && report.writes.conflicts > conflictsSeen; round++) {
+          conflictsSeen = report.writes.conflicts;
+          this.checkStop(options.signal);
+          await this.planKind(kind, false, cycleId, report);
+          await this.writeKind(kind, cycleId, connectors, options.signal, report, unread);
+        }
+        conflictsSeen = report.writes.conflicts;
       }
     } catch (error) {
       if (error instanceof CycleInterrupted || isAbort(error, options.signal)) {
@@ -971,6 +999,7 @@ export class SyncEngine {
       }
     }
     if (toSend.length > 0) {
+      const readNow = await this.targetsAsRead(toSend);
       const operations: WriteOperation[] = toSend.map((row) =>
         row.operation === 'create'
           ? {
@@ -981,7 +1010,7 @@ export class SyncEngine {
               values: row.values,
               ...(row.label === null ? {} : { label: row.label }),
             }
-          : { kind: 'update', key: row.key, id: row.targetId ?? '', values: row.values },
+          : updateOperationOf(row, readNow.get(row.targetId ?? '')),
       );
       // Write-ahead: from here on, an earlier attempt of each create may have reached the system.
       await this.store.markOutboxAttempt(
@@ -1023,6 +1052,32 @@ export class SyncEngine {
         };
         if (outcome === undefined) {
           fail(new SyncError('bug', `the ${connector.system} connector returned no outcome for ${row.key}`));
+          continue;
+        }
+        if (outcome.status === 'conflict') {
+          if (outcome.record === undefined) {
+            fail(
+              new SyncError('conflict', `${targetOf(row)} changed since it was read; it is read again before a retry`),
+            );
+            continue;
+          }
+          // Someone edited the target since we read it: the plan is void. The record as it is now
+          // is a new observation; the entity is planned again from it (this cycle, or the next).
+          results.push({ key: row.key, status: 'conflict', record: outcome.record });
+          report.writes.conflicts++;
+          history.push({
+            entityId: row.entityId,
+            cycleId,
+            at,
+            event: 'write-conflict',
+            attribute: null,
+            member: targetOf(row),
+            rule: row.operation,
+            detail: {
+              values: { ...row.values },
+              message: `${targetOf(row)} changed in ${row.system} after Tandem read it; nothing was written, and the entity is planned again from the record as it is now`,
+            },
+          });
           continue;
         }
         if (outcome.status === 'failed') {
@@ -1080,4 +1135,33 @@ export class SyncEngine {
     // Created records joined their entities, updated ones may have changed flags.
     for (const row of rows) this.summaries.forget(row.entityId);
   }
+
+  /**
+   * The stored targets of a batch's updates, by id: what their plans were made against. An entity
+   * whose member changed is planned again before its rows are sent, so the stored record is the one
+   * the row's plan saw (patched with our own earlier writes).
+   */
+  private async targetsAsRead(rows: readonly OutboxRow[]): Promise<ReadonlyMap<string, SourceRecord>> {
+    const updates = rows.filter((row) => row.operation === 'update' && row.targetId !== null);
+    const first = updates[0];
+    if (first === undefined) return new Map();
+    const records = await this.store.membersOfType(
+      updates.map((row) => row.entityId),
+      first.system,
+      first.type,
+    );
+    return new Map(records.map((record) => [record.ref.id, record]));
+  }
+}
+
+/** An update row as the connector takes it: conditional on the target still holding what was read. */
+function updateOperationOf(row: OutboxRow, asRead: SourceRecord | undefined): WriteOperation {
+  const operation = { kind: 'update', key: row.key, id: row.targetId ?? '', values: row.values } as const;
+  if (asRead === undefined) return operation;
+  const expected: Record<string, PropertyValue> = {};
+  for (const path of Object.keys(row.values)) {
+    const value = asRead.values[path];
+    if (value !== undefined) expected[path] = value;
+  }
+  return { ...operation, expected: { values: expected, modifiedAt: asRead.modifiedAt } };
 }

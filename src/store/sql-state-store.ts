@@ -990,12 +990,17 @@ export class SqlStateStore implements StateStore {
       const done: string[] = [];
       const created: { outbox: OutboxRow; record: SourceRecord }[] = [];
       const updated: { outbox: OutboxRow; record: SourceRecord | undefined }[] = [];
+      const observed: { outbox: OutboxRow; record: SourceRecord }[] = [];
       for (const result of results) {
         const outbox = rows.get(result.key);
         if (outbox === undefined) continue;
         rows.delete(result.key); // a key reported twice counts once
         switch (result.status) {
           case 'superseded':
+            done.push(outbox.key);
+            break;
+          case 'conflict':
+            observed.push({ outbox, record: result.record });
             done.push(outbox.key);
             break;
           case 'failed':
@@ -1018,6 +1023,7 @@ export class SqlStateStore implements StateStore {
       }
       await this.linkCreated(tx, created, at);
       await this.applyUpdated(tx, updated, at);
+      await this.applyObserved(tx, observed, at);
       await this.deleteOutbox(tx, done);
       await this.insertHistory(tx, history);
     });
@@ -1094,6 +1100,31 @@ export class SqlStateStore implements StateStore {
     );
     await this.insertKeys(tx, [...records.values()]);
     await this.markDirty(tx, [...dirty]);
+  }
+
+  /**
+   * Stores targets a conditional write found changed, as they are now (modification time included,
+   * even when the mapped content is the same: the next guard must name the current time), and
+   * dirties their rows' entities so they are planned again.
+   */
+  private async applyObserved(
+    tx: SqlExecutor,
+    observed: readonly { readonly outbox: OutboxRow; readonly record: SourceRecord }[],
+    at: string,
+  ): Promise<void> {
+    if (observed.length === 0) return;
+    await this.upsertRecordContents(
+      tx,
+      observed.map(({ record }) => ({ record, hash: contentHash(record) })),
+      at,
+    );
+    const records = observed.map(({ record }) => record);
+    await this.deleteKeys(
+      tx,
+      records.map((record) => record.ref),
+    );
+    await this.insertKeys(tx, records);
+    await this.markDirty(tx, [...new Set(observed.map(({ outbox }) => outbox.entityId))]);
   }
 
   async listFailedOutbox(limit: number): Promise<readonly OutboxRow[]> {

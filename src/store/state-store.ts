@@ -107,6 +107,7 @@ export type HistoryEvent =
   | 'planned' // a write went to the outbox
   | 'written' // a write succeeded (created, updated, unchanged)
   | 'write-failed'
+  | 'write-conflict' // the target changed since it was read: nothing written, planned again from the record as it is now
   | 'waiting' // a write waits for a dependency
   | 'held'; // a value deliberately left as it is (read-only, agent-only, no counterpart, duplicate name)
 
@@ -165,7 +166,13 @@ export type OutboxResult =
       readonly nextAttemptAt: string | null;
     }
   /** Drop the row: the entity got its record another way (a feed delivered the adopted create). */
-  | { readonly key: string; readonly status: 'superseded' };
+  | { readonly key: string; readonly status: 'superseded' }
+  /**
+   * Drop the row: its target changed since it was planned and nothing was written. `record` (the
+   * target as it is now) replaces the stored content, modification time included, keeping its
+   * link and known values; the row's entity becomes dirty, so it is planned again from it.
+   */
+  | { readonly key: string; readonly status: 'conflict'; readonly record: SourceRecord };
 
 export type CycleStatus = 'running' | 'completed' | 'interrupted' | 'failed';
 

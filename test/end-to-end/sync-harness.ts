@@ -28,6 +28,7 @@ import {
 } from '../../simulators/zendesk/index.js';
 import { openTenant, type Tenant } from '../../src/cli/tenant.js';
 import type { TandemConfig } from '../../src/config/config.js';
+import type { Connector } from '../../src/connectors/connector.js';
 import type { SuperOfficeRecordType, ZendeskRecordType } from '../../src/core/model.js';
 import type { CycleReport } from '../../src/engine/cycle-report.js';
 import type { SyncEngine } from '../../src/engine/sync-engine.js';
@@ -47,6 +48,8 @@ export interface SyncHarness {
   readonly zendesk: ZendeskSimulator;
   readonly store: StateStore;
   readonly engine: SyncEngine;
+  /** The real connectors the engine uses (a test may build its own engine around them). */
+  readonly connectors: { readonly superoffice: Connector; readonly zendesk: Connector };
   /** The clock both simulators and the engine read (unless a test passed its own simulator clocks). */
   readonly clock: SimulatorClock;
   /** The SQLite file the store uses. */
@@ -131,6 +134,7 @@ export async function startSyncHarness(options: SyncHarnessOptions = {}): Promis
       zendesk,
       store: tenant.store,
       engine: tenant.engine,
+      connectors: { superoffice: tenant.superoffice, zendesk: tenant.zendesk },
       clock,
       dbPath,
       env,

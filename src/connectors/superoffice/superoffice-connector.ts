@@ -16,16 +16,26 @@
  * reports (an e-mail- or phone-only edit may leave UpdatedDate alone: §9 item 2).
  *
  * Writes. Updates only (the sync never creates in SuperOffice). Each update reads the entity,
- * sends a JSON Patch of just the owned properties with `If-Unmodified-Since` and `test` guards
- * (superoffice-patches.ts), and on 412/409 reads again and retries. A user's `personEmail` and
+ * checks it still holds what the engine read, and sends a JSON Patch of just the owned properties
+ * with `If-Unmodified-Since` and `test` guards (superoffice-patches.ts); a record that changed
+ * (before the PATCH, or 412/409 during it) is reported as a `conflict`, never written over. A user's `personEmail` and
  * `contactId` live on the user's person and are written there.
  */
 import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import type { PropertyValues, RecordType, SourceRecord } from '../../core/model.js';
 import { isSyncError, SyncError } from '../../core/sync-error.js';
-import type { ChangePage, Connector, ReadOptions, RejectedRecord, WriteOperation, WriteOutcome } from '../connector.js';
+import type {
+  ChangePage,
+  Connector,
+  ReadOptions,
+  RejectedRecord,
+  UpdateCondition,
+  WriteOperation,
+  WriteOutcome,
+} from '../connector.js';
 import { type ErrorDescription, HttpClient, headerValue, type ResponseInfo } from '../http-client.js';
+import { stillHolds } from '../record-condition.js';
 import {
   decodeCursor,
   encodeCursor,
@@ -78,8 +88,6 @@ export interface SuperOfficeConnectorOptions {
   minRetryDelayMs?: number;
   maxRetryDelayMs?: number;
   timeoutMs?: number;
-  /** Times an update is re-read and re-sent after SuperOffice reports a concurrent change (412/409); default 3. */
-  conflictRetries?: number;
 }
 
 const dayMs = 86_400_000;
@@ -123,14 +131,12 @@ export class SuperOfficeConnector implements Connector {
   readonly #pageSize: number;
   readonly #overlapMs: number;
   readonly #timeZone: string;
-  readonly #conflictRetries: number;
   readonly #feeds: Record<Exclude<FeedType, 'user'>, FeedDefinition>;
 
   constructor(options: SuperOfficeConnectorOptions) {
     this.#pageSize = options.pageSize ?? 500;
     this.#overlapMs = (options.overlapDays ?? 1) * dayMs;
     this.#timeZone = options.tenantTimeZone ?? 'UTC';
-    this.#conflictRetries = options.conflictRetries ?? 3;
     const auth = options.auth;
     const headers: Readonly<Record<string, string>> =
       auth.kind === 'bearer'
@@ -468,13 +474,25 @@ export class SuperOfficeConnector implements Connector {
       }
       switch (this.#feedType(type)) {
         case 'person':
-          return { key: operation.key, ...(await this.#updatePerson(Number(operation.id), operation.values)) };
+          return {
+            key: operation.key,
+            ...(await this.#updatePerson(Number(operation.id), operation.values, operation.expected)),
+          };
         case 'contact':
-          return { key: operation.key, ...(await this.#updateContact(Number(operation.id), operation.values)) };
+          return {
+            key: operation.key,
+            ...(await this.#updateContact(Number(operation.id), operation.values, operation.expected)),
+          };
         case 'ticket':
-          return { key: operation.key, ...(await this.#updateTicket(Number(operation.id), operation.values)) };
+          return {
+            key: operation.key,
+            ...(await this.#updateTicket(Number(operation.id), operation.values, operation.expected)),
+          };
         case 'user':
-          return { key: operation.key, ...(await this.#updateUser(Number(operation.id), operation.values)) };
+          return {
+            key: operation.key,
+            ...(await this.#updateUser(Number(operation.id), operation.values, operation.expected)),
+          };
       }
     } catch (error) {
       const failure = isSyncError(error)
@@ -485,8 +503,11 @@ export class SuperOfficeConnector implements Connector {
   }
 
   /**
-   * Read, patch what differs with If-Unmodified-Since, and on 412/409 read again. After a retried
-   * request (a dropped answer) the fresh read may already hold our values: that is still `updated`.
+   * Read, check that the record still holds what the engine read (UpdateOperation.expected), and
+   * patch what differs with If-Unmodified-Since and `test` guards. A record that changed since the
+   * engine read it, before the PATCH (the comparison) or during it (412, or 409 from a failed
+   * `test`), is someone's edit: nothing of the plan is written, not even after a re-read; the
+   * outcome is `conflict` with the record as it is now, and the engine plans again from it.
    */
   async #readModifyWrite<T>(
     path: string,
@@ -494,73 +515,90 @@ export class SuperOfficeConnector implements Connector {
     modifiedMs: (entity: T) => number | null,
     patch: (entity: T) => PatchOperation[],
     toRecord: (entity: T) => SourceRecord,
+    expected: UpdateCondition | undefined,
   ): Promise<Omit<WriteOutcome, 'key'>> {
-    let sent = false;
-    for (let attempt = 0; ; attempt++) {
-      const read = await this.#getEntity(path, schema);
-      if (read === null) throw new SyncError('not_found', `SuperOffice has no ${path.slice(1)}`, { status: 404 });
-      const operations = patch(read.entity);
-      if (operations.length === 0) {
-        return { status: sent ? 'updated' : 'unchanged', record: toRecord(read.entity) };
-      }
-      const stamp = read.lastModified ?? millisOrUndefined(modifiedMs(read.entity));
-      try {
-        sent = true;
-        const answer = await this.#http.request('PATCH', path, {
-          body: operations,
-          headers: stamp === undefined ? {} : { 'if-unmodified-since': stamp },
-          schema,
-        });
-        return { status: 'updated', record: toRecord(answer.body) };
-      } catch (error) {
-        if (!isConflict(error) || attempt >= this.#conflictRetries) throw error;
-      }
+    const read = await this.#getEntity(path, schema);
+    if (read === null) throw new SyncError('not_found', `SuperOffice has no ${path.slice(1)}`, { status: 404 });
+    const before = toRecord(read.entity);
+    if (expected !== undefined && !stillHolds(before, expected.values)) return { status: 'conflict', record: before };
+    const operations = patch(read.entity);
+    if (operations.length === 0) return { status: 'unchanged', record: before };
+    const stamp = read.lastModified ?? millisOrUndefined(modifiedMs(read.entity));
+    try {
+      const answer = await this.#http.request('PATCH', path, {
+        body: operations,
+        headers: stamp === undefined ? {} : { 'if-unmodified-since': stamp },
+        schema,
+      });
+      return { status: 'updated', record: toRecord(answer.body) };
+    } catch (error) {
+      if (!isConflict(error)) throw error;
+      const now = await this.#getEntity(path, schema);
+      if (now === null) throw new SyncError('not_found', `SuperOffice has no ${path.slice(1)}`, { status: 404 });
+      const record = toRecord(now.entity);
+      // A PATCH sent again after its answer was lost meets its own write: the record holds our values.
+      return patch(now.entity).length === 0 ? { status: 'updated', record } : { status: 'conflict', record };
     }
   }
 
-  #updatePerson(id: number, values: PropertyValues): Promise<Omit<WriteOutcome, 'key'>> {
+  #updatePerson(id: number, values: PropertyValues, expected?: UpdateCondition): Promise<Omit<WriteOutcome, 'key'>> {
     return this.#readModifyWrite(
       `/Person/${id}`,
       personEntitySchema,
       (person: WirePerson) => wireDateToMillis(person.UpdatedDate),
       (person) => personPatch(person, values),
       personRecord,
+      expected,
     );
   }
 
-  #updateContact(id: number, values: PropertyValues): Promise<Omit<WriteOutcome, 'key'>> {
+  #updateContact(id: number, values: PropertyValues, expected?: UpdateCondition): Promise<Omit<WriteOutcome, 'key'>> {
     return this.#readModifyWrite(
       `/Contact/${id}`,
       contactEntitySchema,
       (contact: WireContact) => wireDateToMillis(contact.UpdatedDate),
       (contact) => contactPatch(contact, values),
       contactRecord,
+      expected,
     );
   }
 
-  #updateTicket(id: number, values: PropertyValues): Promise<Omit<WriteOutcome, 'key'>> {
+  #updateTicket(id: number, values: PropertyValues, expected?: UpdateCondition): Promise<Omit<WriteOutcome, 'key'>> {
     return this.#readModifyWrite(
       `/Ticket/${id}`,
       ticketEntitySchema,
       (ticket: WireTicket) => wireDateToMillis(ticket.LastChanged, this.#timeZone),
       (ticket) => ticketPatch(ticket, values),
       (ticket) => ticketRecord(ticket, this.#timeZone),
+      expected,
     );
   }
 
   /** A user's e-mail and company are its person's (§3.3): write them there, answer with the user row. */
-  async #updateUser(id: number, values: PropertyValues): Promise<Omit<WriteOutcome, 'key'>> {
+  async #updateUser(
+    id: number,
+    values: PropertyValues,
+    expected: UpdateCondition | undefined,
+  ): Promise<Omit<WriteOutcome, 'key'>> {
     const [row] = await this.#listUsers(`associateDbId eq ${id}`, 1);
     if (row === undefined) throw new SyncError('not_found', `SuperOffice has no user ${id}`);
+    if (expected !== undefined && !stillHolds(userRecord(row), expected.values)) {
+      return { status: 'conflict', record: userRecord(row) };
+    }
     const personValues: Record<string, string | null> = {};
     for (const [name, value] of Object.entries(values)) {
       if (name === 'personEmail') personValues['Emails.Value'] = value;
       else if (name === 'contactId') personValues['Contact.ContactId'] = value;
       else throw new SyncError('bug', `SuperOffice user has no property ${name} the sync may write`);
     }
+    // The user row was just compared; the person's own guards cover the PATCH.
     const outcome = await this.#updatePerson(row.personId, personValues);
     if (outcome.status === 'unchanged') return { status: 'unchanged', record: userRecord(row) };
     const [after] = await this.#listUsers(`associateDbId eq ${id}`, 1);
+    if (outcome.status === 'conflict') {
+      if (after === undefined) throw new SyncError('not_found', `SuperOffice has no user ${id}`);
+      return { status: 'conflict', record: userRecord(after) };
+    }
     return after === undefined ? { status: outcome.status } : { status: outcome.status, record: userRecord(after) };
   }
 }

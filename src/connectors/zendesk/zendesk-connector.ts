@@ -14,7 +14,7 @@ import PQueue from 'p-queue';
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import type { RecordType, SourceRecord, ZendeskRecordType } from '../../core/model.js';
-import { SyncError } from '../../core/sync-error.js';
+import { isSyncError, SyncError } from '../../core/sync-error.js';
 import type {
   ChangePage,
   Connector,
@@ -33,7 +33,9 @@ import {
   type RequestOptions,
   type ResponseInfo,
 } from '../http-client.js';
+import { stillHolds } from '../record-condition.js';
 import { JobPoller } from './job-poller.js';
+import { type TicketUpdateCalls, updateTicketSafely } from './zendesk-conditional-updates.js';
 import { type ZendeskAuth, ZendeskCredentials, type ZendeskTokens } from './zendesk-credentials.js';
 import { decodeCursor, encodeCursor, type FeedPosition } from './zendesk-cursor.js';
 import { describeZendeskError, jobItemError, mayHaveTakenEffect } from './zendesk-errors.js';
@@ -107,6 +109,8 @@ const recordSchemas = {
   organization: wireOrganization.transform(organizationRecord),
   ticket: wireTicket.transform(ticketRecord),
 } as const;
+/** Show Ticket and Update Ticket answer `{ticket}` (Update Ticket adds an `audit`, not read). */
+const ticketAnswer = z.object({ ticket: recordSchemas.ticket });
 const maxBatch = 100;
 /** Ticket external ids are not unique (§2.4); an ambiguous create retries at most this often. */
 const maxCreateAttempts = 3;
@@ -807,7 +811,8 @@ export class ZendeskConnector implements Connector {
     });
   }
 
-  async #updateAll(type: ZendeskRecordType, operations: readonly UpdateOperation[], outcomes: Outcomes): Promise<void> {
+  async #updateAll(type: ZendeskRecordType, requested: readonly UpdateOperation[], outcomes: Outcomes): Promise<void> {
+    const operations = await this.#conditionsHeld(type, requested, outcomes);
     if (operations.length === 0) return;
     // Rounds keep two updates of one record apart: results are matched on id.
     const rounds: UpdateOperation[][] = [];
@@ -838,6 +843,76 @@ export class ZendeskConnector implements Connector {
       }
     }
   }
+
+  /**
+   * Settles the conditional updates (UpdateOperation.expected, zendesk-conditional-updates.ts):
+   * tickets one by one under `safe_update`; users and organizations by reading them back just
+   * before the bulk update. Returns the updates left for the bulk path.
+   */
+  async #conditionsHeld(
+    type: ZendeskRecordType,
+    operations: readonly UpdateOperation[],
+    outcomes: Outcomes,
+  ): Promise<readonly UpdateOperation[]> {
+    const conditional = operations.filter((operation) => operation.expected !== undefined);
+    if (conditional.length === 0) return operations;
+    if (type === 'ticket') {
+      await forEachConcurrently(conditional, 8, async (operation) => {
+        try {
+          outcomes.set(operation.key, await updateTicketSafely(this.#ticketCalls, operation));
+        } catch (error) {
+          this.#failRest([operation], outcomes, error);
+        }
+      });
+      return operations.filter((operation) => operation.expected === undefined);
+    }
+    try {
+      const current = new Map(
+        (
+          await this.readByIds(
+            type,
+            conditional.map((operation) => operation.id),
+          )
+        ).map((record) => [record.ref.id, record]),
+      );
+      for (const operation of conditional) {
+        const record = current.get(operation.id);
+        if (record === undefined) {
+          outcomes.set(operation.key, {
+            key: operation.key,
+            status: 'failed',
+            error: new SyncError('not_found', `Zendesk has no ${type} ${operation.id} any more`),
+          });
+        } else if (!stillHolds(record, operation.expected?.values ?? {})) {
+          outcomes.set(operation.key, { key: operation.key, status: 'conflict', record });
+        }
+      }
+    } catch (error) {
+      this.#failRest(conditional, outcomes, error);
+    }
+    return operations.filter((operation) => !outcomes.has(operation.key));
+  }
+
+  readonly #ticketCalls: TicketUpdateCalls = {
+    put: async (id, ticket) => {
+      if (!/^\d+$/.test(id)) throw new SyncError('bug', `"${id}" is not a Zendesk id`);
+      const answer = await this.#request('PUT', `/tickets/${id}.json`, {
+        schema: ticketAnswer,
+        body: { ticket },
+        // A repeat after a lost answer meets its own write: 409 (the stamp moved), settled by a read.
+        repeatable: true,
+      });
+      return answer.body.ticket;
+    },
+    read: async (id) => {
+      try {
+        return (await this.#get(`/tickets/${id}.json`, ticketAnswer)).ticket;
+      } catch (error) {
+        if (isSyncError(error) && error.code === 'not_found') return undefined;
+        throw error;
+      }
+    },
+  };
 
   async #bulkUpdate(
     type: ZendeskRecordType,
