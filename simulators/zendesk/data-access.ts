@@ -5,6 +5,7 @@
  */
 import type { IdentityInput, OrganizationInput, TicketInput, UserInput } from './request-bodies.js';
 import type {
+  SimulatedGroup,
   SimulatedIdentity,
   SimulatedOrganization,
   SimulatedTicket,
@@ -129,6 +130,19 @@ export class SimulatorData {
 
   editTicket(id: number, input: TicketInput): SimulatedTicket {
     return unwrap(this.#state.updateTicket(id, input, this.#ownerId), 'edit the ticket');
+  }
+
+  createGroup(name: string): SimulatedGroup {
+    return this.#state.createGroup(name);
+  }
+
+  addGroupMember(groupId: number, userId: number): void {
+    unwrap(this.#state.addGroupMembership(groupId, userId), 'add the group member');
+  }
+
+  /** Whether deleting an organization bumps the `updated_at` of the users it leaves (default true, the harsher reading). */
+  set organizationDeleteTouchesUsers(value: boolean) {
+    this.#state.organizationDeleteTouchesUsers = value;
   }
 
   deleteTicket(id: number): void {

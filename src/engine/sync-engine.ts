@@ -333,6 +333,8 @@ export class SyncEngine {
    * entities that point at them. A write's results change them: sendBatch forgets those.
    */
   private summaries = new PartedCache<EntityKind | 'looked-up', readonly MemberSummary[]>(summariesPerGeneration);
+  /** `system:type` keys whose read failed in the cycle under way. */
+  private unread: ReadonlySet<string> = new Set();
 
   constructor(options: SyncEngineOptions) {
     this.store = options.store;
@@ -403,6 +405,7 @@ export class SyncEngine {
     let status: CycleReport['status'] = 'completed';
     try {
       const unread = await this.readFeeds(cycleId, options, connectors, report);
+      this.unread = unread;
       this.checkStop(options.signal);
       await this.matchRecords(cycleId, report);
       this.checkStop(options.signal);
@@ -410,14 +413,14 @@ export class SyncEngine {
       let conflictsSeen = 0;
       for (const kind of kindOrder) {
         this.checkStop(options.signal);
-        await this.planKind(kind, options.sweep, cycleId, report);
+        await this.planKind(kind, options.sweep, cycleId, report, connectors.zendesk);
         await this.writeKind(kind, cycleId, connectors, options.signal, report, unread);
         // A write that met a concurrent edit left its entity dirty with the edit taken in: plan
         // those again now (a bounded number of times; what is left waits for the next cycle).
         for (let round = 0; round < conflictReplans && report.writes.conflicts > conflictsSeen; round++) {
           conflictsSeen = report.writes.conflicts;
           this.checkStop(options.signal);
-          await this.planKind(kind, false, cycleId, report);
+          await this.planKind(kind, false, cycleId, report, connectors.zendesk);
           await this.writeKind(kind, cycleId, connectors, options.signal, report, unread);
         }
         conflictsSeen = report.writes.conflicts;
@@ -690,12 +693,19 @@ export class SyncEngine {
     }
   }
 
-  private async planKind(kind: EntityKind, sweep: boolean, cycleId: string, report: ReportCollector): Promise<void> {
+  private async planKind(
+    kind: EntityKind,
+    sweep: boolean,
+    cycleId: string,
+    report: ReportCollector,
+    zendesk: Connector,
+  ): Promise<void> {
     let after: string | null = null;
     for (;;) {
       const entities = await this.store.loadNextEntities(kind, after, this.planBatchSize, sweep ? 'all' : 'dirty');
       if (entities.length === 0) return;
       after = (entities[entities.length - 1] as EntitySnapshot).id;
+      await this.confirmDeletedReferences(entities, zendesk);
       if (referencedKinds.has(kind)) {
         for (const entity of entities) {
           const summaries: MemberSummary[] = [];
@@ -719,6 +729,49 @@ export class SyncEngine {
     }
   }
 
+  /**
+   * Zendesk empties references to a record it deletes (deleting an organization clears its users'
+   * `organization_id`) and may report no deletion of the record itself. Where a Zendesk member's
+   * reference went from a linked record to none, that record is looked up; one that is gone is
+   * stored as deleted before the batch is planned, so the planner can tell Zendesk's consequence of
+   * a deletion (never synced) from a person's edit.
+   */
+  private async confirmDeletedReferences(entities: readonly EntitySnapshot[], zendesk: Connector): Promise<void> {
+    const suspects = new Map<RecordType, Map<string, string>>(); // type -> record id -> referenced entity
+    for (const entity of entities) {
+      for (const member of entity.members) {
+        const { ref } = member.record;
+        if (ref.system !== 'zendesk' || member.record.deleted) continue;
+        for (const field of memberFields(ref.system, ref.type)) {
+          const known = member.known[field.attribute];
+          if (field.references === undefined || member.record.values[field.path] !== null) continue;
+          if (known === undefined || known === null) continue;
+          const type = field.references.memberType.zendesk;
+          const target = (this.summaries.get(known) ?? (await this.store.membersOf([known])).get(known) ?? []).find(
+            (summary) => summary.ref.system === 'zendesk' && summary.ref.type === type,
+          );
+          if (target === undefined || target.deleted) continue;
+          const ofType = suspects.get(type) ?? new Map<string, string>();
+          ofType.set(target.ref.id, known);
+          suspects.set(type, ofType);
+        }
+      }
+    }
+    for (const [type, ids] of suspects) {
+      const found = new Set((await zendesk.readByIds(type, [...ids.keys()])).map((record) => record.ref.id));
+      const gone: SourceRecord[] = [];
+      for (const id of ids.keys()) {
+        if (found.has(id)) continue;
+        const stored = await this.store.getRecord({ system: 'zendesk', type, id });
+        if (stored !== undefined) gone.push({ ...stored.record, deleted: true });
+      }
+      if (gone.length === 0) continue;
+      await this.store.ingestPage('zendesk', type, gone, null, this.now());
+      for (const id of ids.keys()) if (!found.has(id)) this.summaries.forget(ids.get(id) as string);
+      this.log?.warn({ type, ids: gone.map((record) => record.ref.id) }, 'records deleted in Zendesk found');
+    }
+  }
+
   /** Fills the lookups a batch of plans needs, in a few store queries. */
   private async directoryFor(
     entities: readonly EntitySnapshot[],
@@ -737,6 +790,9 @@ export class SyncEngine {
           if (field.transform === 'reference' && field.references !== undefined && typeof raw === 'string') {
             refs.push({ system: ref.system, type: field.references.memberType[ref.system], id: raw });
           }
+          // What a reference pointed at before: a deletion in Zendesk may have emptied it since.
+          const known = field.references === undefined ? undefined : member.known[field.attribute];
+          if (typeof known === 'string') referenced.add(known);
           if (entity.kind === 'organization' && field.attribute === 'name') {
             const key = raw === undefined || raw === null ? undefined : organizationNameKey(raw.trim());
             entityNameKeys.push(key);
@@ -809,6 +865,7 @@ export class SyncEngine {
       nameHolder: (key) => holders.get(key) ?? claims.get(key),
       unlinkedReason: (ref) => ambiguities.get(refKey(ref)),
       heldCreate: (entityId) => heldCreates.get(entityId),
+      typeRead: (system, type) => !this.unread.has(`${system}:${type}`),
     };
     return {
       lookups,

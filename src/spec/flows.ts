@@ -45,6 +45,12 @@ export interface PropertyMapping {
   readonly readOnly?: 'superoffice' | 'zendesk';
   /** A side that accepts only some values; others leave both sides as they are. */
   readonly constraint?: { readonly system: 'superoffice' | 'zendesk'; readonly rule: WriteConstraint };
+  /**
+   * A side that fills the value in itself when a create leaves it out (Zendesk makes the API user
+   * the requester of a ticket created without one). A create there carries the translated value:
+   * it waits while the source's reference is not linked yet, and is held when it cannot be.
+   */
+  readonly defaultedOnCreate?: 'zendesk';
   /** Why the property behaves as it does, in one sentence for the generated document. */
   readonly note?: string;
 }
@@ -138,6 +144,7 @@ export const flows: readonly Flow[] = [
         attribute: 'requester',
         transform: 'reference',
         references: 'user',
+        defaultedOnCreate: 'zendesk',
       },
       {
         superoffice: 'Person.PersonId',

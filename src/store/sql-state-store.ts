@@ -373,7 +373,7 @@ export class SqlStateStore implements StateStore {
     system: SystemName,
     type: RecordType,
     records: readonly SourceRecord[],
-    cursor: string,
+    cursor: string | null,
     at: string,
   ): Promise<IngestResult> {
     // A page holds a record at most once (connector contract); should one repeat, the last copy counts.
@@ -439,10 +439,12 @@ export class SqlStateStore implements StateStore {
       );
       await this.markDirty(tx, [...dirty]);
       await this.dirtyReferrers(tx, [...referenced]);
-      await tx.run(
-        'INSERT INTO cursors (system, type, cursor, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (system, type) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at',
-        [system, type, cursor, at],
-      );
+      if (cursor !== null) {
+        await tx.run(
+          'INSERT INTO cursors (system, type, cursor, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (system, type) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at',
+          [system, type, cursor, at],
+        );
+      }
       return { received: records.length, changed: written.length };
     });
   }

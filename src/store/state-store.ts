@@ -227,7 +227,8 @@ export interface StateStore {
     system: SystemName,
     type: RecordType,
     records: readonly SourceRecord[],
-    cursor: string,
+    /** Null for records learnt outside the feed (a record found deleted): the feed's cursor stays. */
+    cursor: string | null,
     at: string,
   ): Promise<IngestResult>;
 

@@ -52,6 +52,7 @@ import {
   userCreateItem,
   userRecord,
   userUpdateItem,
+  withGroupMembers,
 } from './zendesk-records.js';
 import {
   cursorExportPage,
@@ -66,6 +67,7 @@ import {
   timeExportPage,
   userAnswer,
   type WireJobStatus,
+  wireGroupMembership,
   wireOrganization,
   wireTicket,
   wireUser,
@@ -336,6 +338,7 @@ export class ZendeskConnector implements Connector {
     }
     const key = recordType === 'user' ? 'users' : 'tickets';
     const schema = cursorExportPage(key, z.unknown());
+    const groups = new Map<string, readonly string[]>();
     for (;;) {
       const query =
         position.kind === 'cursor'
@@ -362,7 +365,7 @@ export class ZendeskConnector implements Connector {
       }
       const read = readRecords(recordType, page[key]);
       const records = new Map<string, SourceRecord>();
-      for (const record of read.records) records.set(record.ref.id, record);
+      for (const record of await this.#withGroups(read.records, groups)) records.set(record.ref.id, record);
       // §4.1: the last page still carries after_cursor; it is where the next read starts.
       if (page.after_cursor !== null) position = { kind: 'cursor', cursor: page.after_cursor };
       yield changePage([...records.values()], encodeCursor(recordType, position), read.rejected);
@@ -435,6 +438,7 @@ export class ZendeskConnector implements Connector {
     const recordType = this.#recordType(type);
     const key = plural[recordType];
     const schema = cursorListPage(key, z.unknown());
+    const groups = new Map<string, readonly string[]>();
     let after: string | null = null;
     let resumeFrom: string | undefined;
     for (;;) {
@@ -453,7 +457,7 @@ export class ZendeskConnector implements Connector {
         resumeFrom = encodeCursor(recordType, { kind: 'start', startTime });
       }
       const read = readRecords(recordType, response.body[key]);
-      yield changePage(read.records, resumeFrom, read.rejected);
+      yield changePage(await this.#withGroups(read.records, groups), resumeFrom, read.rejected);
       const meta: { has_more: boolean; after_cursor: string | null } = response.body.meta;
       if (!meta.has_more || meta.after_cursor === null) return;
       after = meta.after_cursor;
@@ -472,7 +476,40 @@ export class ZendeskConnector implements Connector {
       });
       records.push(...body[key]);
     }
-    return records;
+    return this.#withGroups(records, new Map());
+  }
+
+  /**
+   * Tickets with a group get the group's members (§6.2: an assignee must be a member of the ticket's
+   * group, else 422), read once per group per read; other records pass unchanged.
+   */
+  async #withGroups(records: readonly SourceRecord[], cache: Map<string, readonly string[]>): Promise<SourceRecord[]> {
+    for (const record of records) {
+      const groupId = record.facts?.groupId;
+      if (groupId !== undefined && groupId !== null && !cache.has(groupId))
+        cache.set(groupId, await this.#groupMembers(groupId));
+    }
+    return cache.size === 0 ? [...records] : records.map((record) => withGroupMembers(record, cache));
+  }
+
+  async #groupMembers(groupId: string): Promise<readonly string[]> {
+    const schema = cursorListPage('group_memberships', wireGroupMembership);
+    const members: string[] = [];
+    let after: string | null = null;
+    try {
+      for (;;) {
+        const page: z.infer<typeof schema> = await this.#get(`/groups/${groupId}/memberships.json`, schema, {
+          'page[size]': maxBatch,
+          ...(after === null ? {} : { 'page[after]': after }),
+        });
+        for (const membership of page.group_memberships) members.push(String(membership.user_id));
+        if (!page.meta.has_more || page.meta.after_cursor === null) return members.sort();
+        after = page.meta.after_cursor;
+      }
+    } catch (error) {
+      if (isSyncError(error) && error.code === 'not_found') return []; // the group is gone: nobody is a member
+      throw error;
+    }
   }
 
   // ---- writes ----------------------------------------------------------------------------------
@@ -902,11 +939,12 @@ export class ZendeskConnector implements Connector {
         // A repeat after a lost answer meets its own write: 409 (the stamp moved), settled by a read.
         repeatable: true,
       });
-      return answer.body.ticket;
+      return (await this.#withGroups([answer.body.ticket], new Map()))[0] ?? answer.body.ticket;
     },
     read: async (id) => {
       try {
-        return (await this.#get(`/tickets/${id}.json`, ticketAnswer)).ticket;
+        const { ticket } = await this.#get(`/tickets/${id}.json`, ticketAnswer);
+        return (await this.#withGroups([ticket], new Map()))[0];
       } catch (error) {
         if (isSyncError(error) && error.code === 'not_found') return undefined;
         throw error;
