@@ -335,6 +335,8 @@ export class SyncEngine {
   private summaries = new PartedCache<EntityKind | 'looked-up', readonly MemberSummary[]>(summariesPerGeneration);
   /** `system:type` keys whose read failed in the cycle under way. */
   private unread: ReadonlySet<string> = new Set();
+  /** Kinds whose Zendesk records were found deleted while another kind was planned. */
+  private readonly deletedKinds = new Set<EntityKind>();
 
   constructor(options: SyncEngineOptions) {
     this.store = options.store;
@@ -399,6 +401,7 @@ export class SyncEngine {
     const cycleId = this.newId();
     this.links = new RecordCache(linksPerGeneration);
     this.summaries = new PartedCache(summariesPerGeneration);
+    this.deletedKinds.clear();
     const startedAt = this.now();
     const report = new ReportCollector(this.reportLimit);
     await this.store.beginCycle(cycleId, startedAt);
@@ -424,6 +427,13 @@ export class SyncEngine {
           await this.writeKind(kind, cycleId, connectors, options.signal, report, unread);
         }
         conflictsSeen = report.writes.conflicts;
+        // Records found deleted while planning this kind belong to kinds planned before: plan those
+        // entities again now, so the deletion is reported in this cycle.
+        for (const planned of kindOrder.slice(0, kindOrder.indexOf(kind))) {
+          if (!this.deletedKinds.delete(planned)) continue;
+          await this.planKind(planned, false, cycleId, report, connectors.zendesk);
+          await this.writeKind(planned, cycleId, connectors, options.signal, report, unread);
+        }
       }
     } catch (error) {
       if (error instanceof CycleInterrupted || isAbort(error, options.signal)) {
@@ -738,6 +748,7 @@ export class SyncEngine {
    */
   private async confirmDeletedReferences(entities: readonly EntitySnapshot[], zendesk: Connector): Promise<void> {
     const suspects = new Map<RecordType, Map<string, string>>(); // type -> record id -> referenced entity
+    const kinds = new Map<RecordType, EntityKind>();
     for (const entity of entities) {
       for (const member of entity.members) {
         const { ref } = member.record;
@@ -751,6 +762,7 @@ export class SyncEngine {
             (summary) => summary.ref.system === 'zendesk' && summary.ref.type === type,
           );
           if (target === undefined || target.deleted) continue;
+          kinds.set(type, field.references.kind);
           const ofType = suspects.get(type) ?? new Map<string, string>();
           ofType.set(target.ref.id, known);
           suspects.set(type, ofType);
@@ -767,6 +779,8 @@ export class SyncEngine {
       }
       if (gone.length === 0) continue;
       await this.store.ingestPage('zendesk', type, gone, null, this.now());
+      const kind = kinds.get(type);
+      if (kind !== undefined) this.deletedKinds.add(kind);
       for (const id of ids.keys()) if (!found.has(id)) this.summaries.forget(ids.get(id) as string);
       this.log?.warn({ type, ids: gone.map((record) => record.ref.id) }, 'records deleted in Zendesk found');
     }
