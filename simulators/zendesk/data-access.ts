@@ -10,6 +10,7 @@ import type {
   SimulatedOrganization,
   SimulatedTicket,
   SimulatedUser,
+  SimulatorKnobs,
   WriteResult,
   ZendeskState,
 } from './zendesk-state.js';
@@ -140,9 +141,9 @@ export class SimulatorData {
     unwrap(this.#state.addGroupMembership(groupId, userId), 'add the group member');
   }
 
-  /** Whether deleting an organization bumps the `updated_at` of the users it leaves (default true, the harsher reading). */
-  set organizationDeleteTouchesUsers(value: boolean) {
-    this.#state.organizationDeleteTouchesUsers = value;
+  /** Behaviours the documentation leaves open (zendesk-state.ts `SimulatorKnobs`); tests may switch them. */
+  get knobs(): SimulatorKnobs {
+    return this.#state.knobs;
   }
 
   deleteTicket(id: number): void {

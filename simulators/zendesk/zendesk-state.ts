@@ -102,6 +102,20 @@ export interface SimulatedGroupMembership {
   readonly created_at: number;
 }
 
+export interface SimulatorKnobs {
+  /**
+   * Deleting an organization also bumps `updated_at` of the users it leaves without one, so the user
+   * export reports them. Zendesk documents that the users lose the organization, not whether they
+   * show as changed; the harsher reading (they do: a sync sees `organization_id: null` at once).
+   */
+  organizationDeleteTouchesUsers: boolean;
+  /**
+   * `tickets/update_many` honours `safe_update`/`updated_stamp` per item. Documented for Update
+   * Ticket only (§6.3); the harsher reading is that the bulk endpoint ignores them (false).
+   */
+  bulkTicketUpdatesHonourSafeUpdate: boolean;
+}
+
 export type WriteResult<T> =
   | { readonly kind: 'ok'; readonly record: T; readonly created: boolean }
   | { readonly kind: 'invalid'; readonly errors: FieldErrors }
@@ -145,13 +159,11 @@ export class ZendeskState {
   readonly tickets = new Map<number, SimulatedTicket>();
   readonly groups = new Map<number, SimulatedGroup>();
   readonly groupMemberships = new Map<number, SimulatedGroupMembership>();
-  /**
-   * Whether deleting an organization also bumps `updated_at` of the users it leaves without one, so
-   * the user export reports them. Zendesk documents that the users lose the organization, not
-   * whether they show as changed; the harsher reading (they do, so a sync sees `organization_id:
-   * null` at once) is the default.
-   */
-  organizationDeleteTouchesUsers = true;
+  /** Behaviours the documentation leaves open; each defaults to the reading harsher on a client. */
+  readonly knobs: SimulatorKnobs = {
+    organizationDeleteTouchesUsers: true,
+    bulkTicketUpdatesHonourSafeUpdate: false,
+  };
   /** Set once the server listens; record `url` members are built from it. */
   baseUrl = 'http://127.0.0.1';
   readonly accountId = 18525119;
@@ -508,7 +520,7 @@ export class ZendeskState {
     for (const user of this.users.values()) {
       if (user.organization_id !== id) continue;
       user.organization_id = null;
-      if (this.organizationDeleteTouchesUsers) user.updated_at = now;
+      if (this.knobs.organizationDeleteTouchesUsers) user.updated_at = now;
     }
     return true;
   }
