@@ -100,7 +100,8 @@ export type HoldReason =
   | 'closed-in-zendesk' // a closed Zendesk ticket takes no update
   | 'due-needs-task' // Zendesk keeps due dates on tasks only, and the ticket has another type
   | 'unknown-reference' // the create needs a reference to a record Tandem does not read (e.g. a system associate)
-  | 'unlinked-reference'; // the create needs a reference to a record that cannot be linked until someone acts
+  | 'unlinked-reference' // the create needs a reference to a record that cannot be linked until someone acts
+  | 'zendesk-default'; // Zendesk filled in a value the create left empty (a ticket's requester): not synced back
 
 /**
  * The key a hold is kept under in `EntitySnapshot.holds`: `system:type|attribute|reason`. Keyed by
@@ -369,6 +370,26 @@ function zendeskUpdateOf(writes: readonly PlannedWrite[]): PlannedWrite | undefi
   return undefined;
 }
 
+const noValue: Extracted = { kind: 'value', value: null };
+
+/** The key of `MemberSnapshot.known` that keeps the value Zendesk chose for an attribute a create left empty. */
+function defaultKnownKey(attribute: string): string {
+  return `@default:${attribute}`;
+}
+
+/**
+ * The value Zendesk chose itself for a property a create left out (a ticket created without
+ * requester gets the API user): the member was given "none" for it, and now holds what Zendesk
+ * chose then (the first value seen since, remembered so a later change by a person is an edit).
+ */
+function chosenByZendesk(member: MemberSnapshot, field: MemberField): string | undefined {
+  if (field.defaultedOnCreate !== true || member.known[field.attribute] !== null) return undefined;
+  const raw = member.record.values[field.path];
+  if (typeof raw !== 'string') return undefined;
+  const remembered = member.known[defaultKnownKey(field.attribute)];
+  return remembered === undefined || remembered === raw ? raw : undefined;
+}
+
 /**
  * A Zendesk member's reference that Zendesk emptied because the record it pointed at was deleted
  * (deleting an organization clears its users' `organization_id`): the value was known to point at
@@ -499,6 +520,20 @@ export function planEntity(entity: EntitySnapshot, context: PlanContext): Entity
         current.push(undefined);
         holds.push({ entityId: entity.id, member: key, attribute: field.attribute, ...clearedBy });
         continue; // known keeps the value from before, so the next plan sees the same
+      }
+      const chosen = extracted === undefined ? undefined : chosenByZendesk(member, field);
+      if (chosen !== undefined) {
+        // Zendesk filled in a value the create left out: it stands for "none", and is no edit.
+        current.push(noValue);
+        memberKnown[defaultKnownKey(field.attribute)] = chosen;
+        holds.push({
+          entityId: entity.id,
+          member: key,
+          attribute: field.attribute,
+          reason: 'zendesk-default',
+          message: `Zendesk made ${chosen} the ${field.path} of ${key} itself, since the SuperOffice record gives none; that is not synced back. Set one in SuperOffice to replace it.`,
+        });
+        continue;
       }
       current.push(extracted);
       if (extracted === undefined) continue;

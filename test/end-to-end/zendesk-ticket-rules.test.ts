@@ -94,6 +94,32 @@ describe('tickets never get a requester Zendesk chose (12.4)', () => {
   });
 });
 
+describe('a ticket without owner (12.4)', () => {
+  it('does not take the requester Zendesk chose for a ticket without owner as the SuperOffice owner, and says so', async () => {
+    // The API user (the account owner) is also a SuperOffice user: Zendesk's choice would link.
+    const admin = superofficeUser('agent');
+    h.superoffice.data.editPerson(admin.personId, { emails: [entityElement('agent@example.com')] });
+    const orphan = h.superoffice.data.createTicket({ title: 'Nobody owns me' });
+    await h.sync();
+    const zendeskTicketId = await zendeskId('ticket', orphan.ticketId);
+    expect(h.zendesk.data.ticket(zendeskTicketId)?.requester_id).toBe(h.zendesk.data.ownerId);
+    h.clock.advance(2000);
+    const report = await h.sync({ sweep: true });
+
+    expect(h.superoffice.data.tickets.get(orphan.ticketId)?.ownedBy).toBe(0);
+    expect(report.holds.map((hold) => hold.reason)).toContain('zendesk-default');
+    expect((await h.sync({ sweep: true })).writes.calls).toBe(0);
+
+    // An owner set later in SuperOffice replaces Zendesk's choice.
+    const ola = superofficeUser('ola');
+    nextSecond();
+    h.superoffice.data.editTicket(orphan.ticketId, { ownedBy: ola.associateId });
+    await h.sync();
+    expect(h.zendesk.data.ticket(zendeskTicketId)?.requester_id).toBe(await zendeskId('user', ola.associateId));
+    expect(h.superoffice.data.tickets.get(orphan.ticketId)?.ownedBy).toBe(ola.associateId);
+  });
+});
+
 describe('assignable agents only (12.5)', () => {
   it('keeps a ticket without assignee, with no failing call, when the Person’s Zendesk user is a light agent, and says why', async () => {
     h.zendesk.data.createUser({ name: 'Lea Light', email: 'lea@acme.example', role: 'agent', role_type: 1 });
