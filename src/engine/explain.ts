@@ -5,6 +5,7 @@
  */
 import type { RecordRef } from '../core/model.js';
 import { refKey } from '../core/model.js';
+import { holdReasonOf } from '../core/planner.js';
 import type { CanonicalValue } from '../core/transforms.js';
 import type { EntityKind } from '../spec/flows.js';
 import type { HistoryEntry, OutboxRow, StateStore, StoredRecord } from '../store/state-store.js';
@@ -46,7 +47,12 @@ export interface Explanation {
         readonly members: readonly MemberExplanation[];
         readonly attributes: readonly AttributeExplanation[];
         readonly waits: readonly string[];
-        readonly holds: readonly { readonly member: string; readonly message: string }[];
+        /** Values left as they are: the member type, the reason code (holdReasonOf) and what would change it. */
+        readonly holds: readonly {
+          readonly member: string;
+          readonly reason: string | null;
+          readonly message: string;
+        }[];
         readonly outbox: readonly OutboxRow[];
         /** Oldest first. */
         readonly history: readonly HistoryEntry[];
@@ -88,7 +94,11 @@ export async function explainRecord(store: StateStore, ref: RecordRef): Promise<
         }))
         .sort((left, right) => left.attribute.localeCompare(right.attribute)),
       waits: entity.waits,
-      holds: Object.entries(entity.holds).map(([key, message]) => ({ member: key.split('|')[0] ?? key, message })),
+      holds: Object.entries(entity.holds).map(([key, message]) => ({
+        member: key.split('|')[0] ?? key,
+        reason: holdReasonOf(key) ?? null,
+        message,
+      })),
       outbox,
       history,
     },

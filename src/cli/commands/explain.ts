@@ -55,7 +55,9 @@ function explanationLines(explanation: Explanation): string[] {
     );
   }
   for (const wait of entity.waits) lines.push(`  waiting: ${wait}`);
-  for (const hold of entity.holds) lines.push(`  left as it is in ${hold.member}: ${hold.message}`);
+  for (const hold of entity.holds) {
+    lines.push(`  left as it is in ${hold.member}${hold.reason === null ? '' : ` (${hold.reason})`}: ${hold.message}`);
+  }
   for (const row of entity.outbox) {
     lines.push(
       `  outbox: ${row.state} ${JSON.stringify(row.values)}, ${row.attempts} attempts${row.lastError === null ? '' : `, last error: ${row.lastError.message}`}`,
