@@ -67,7 +67,7 @@ export interface RecordFacts {
   readonly ticketType?: string | null;
   /** Zendesk tickets: the group, null when none; an assignee must be a member of it. */
   readonly groupId?: string | null;
-  /** Zendesk tickets with a group: the ids of the users who are members of that group. */
+  /** Zendesk tickets with a group: the ids of the users who are members of it; absent when not known. */
   readonly groupMembers?: readonly string[];
   /** The idempotency handle we stored on a record we created (Zendesk `external_id`). */
   readonly externalId?: string | null;

@@ -236,7 +236,13 @@ function assignableAgent(
     };
   }
   const groupId = ticket?.groupId;
-  if (groupId !== undefined && groupId !== null && !(ticket?.groupMembers ?? []).includes(member.ref.id)) {
+  const groupMembers = ticket?.groupMembers; // undefined: not known, so not judged (Zendesk may still refuse)
+  if (
+    groupId !== undefined &&
+    groupId !== null &&
+    groupMembers !== undefined &&
+    !groupMembers.includes(member.ref.id)
+  ) {
     return {
       kind: 'hold',
       reason: 'not-in-group',

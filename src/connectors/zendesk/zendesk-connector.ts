@@ -338,7 +338,7 @@ export class ZendeskConnector implements Connector {
     }
     const key = recordType === 'user' ? 'users' : 'tickets';
     const schema = cursorExportPage(key, z.unknown());
-    const groups = new Map<string, readonly string[]>();
+    const groups = new Map<string, readonly string[] | null>();
     for (;;) {
       const query =
         position.kind === 'cursor'
@@ -438,7 +438,7 @@ export class ZendeskConnector implements Connector {
     const recordType = this.#recordType(type);
     const key = plural[recordType];
     const schema = cursorListPage(key, z.unknown());
-    const groups = new Map<string, readonly string[]>();
+    const groups = new Map<string, readonly string[] | null>();
     let after: string | null = null;
     let resumeFrom: string | undefined;
     for (;;) {
@@ -483,13 +483,28 @@ export class ZendeskConnector implements Connector {
    * Tickets with a group get the group's members (§6.2: an assignee must be a member of the ticket's
    * group, else 422), read once per group per read; other records pass unchanged.
    */
-  async #withGroups(records: readonly SourceRecord[], cache: Map<string, readonly string[]>): Promise<SourceRecord[]> {
+  async #withGroups(
+    records: readonly SourceRecord[],
+    cache: Map<string, readonly string[] | null>,
+  ): Promise<SourceRecord[]> {
     for (const record of records) {
       const groupId = record.facts?.groupId;
       if (groupId !== undefined && groupId !== null && !cache.has(groupId))
-        cache.set(groupId, await this.#groupMembers(groupId));
+        cache.set(groupId, await this.#groupMembersOrUnknown(groupId));
     }
     return cache.size === 0 ? [...records] : records.map((record) => withGroupMembers(record, cache));
+  }
+
+  /** A group's members; null (unknown: the planner then does not judge) when they could not be read. */
+  async #groupMembersOrUnknown(groupId: string): Promise<readonly string[] | null> {
+    try {
+      return await this.#groupMembers(groupId);
+    } catch (error) {
+      const failure = asSyncError(error);
+      if (concernsWholeCall(failure)) throw failure;
+      this.#log('warn', `the members of Zendesk group ${groupId} could not be read (${failure.message})`);
+      return null;
+    }
   }
 
   async #groupMembers(groupId: string): Promise<readonly string[]> {

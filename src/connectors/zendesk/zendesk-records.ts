@@ -87,10 +87,14 @@ export function ticketRecord(ticket: WireTicket): SourceRecord {
 }
 
 /** A ticket record with the members of its group, so a plan can tell whom Zendesk lets be assigned it. */
-export function withGroupMembers(record: SourceRecord, members: ReadonlyMap<string, readonly string[]>): SourceRecord {
+export function withGroupMembers(
+  record: SourceRecord,
+  members: ReadonlyMap<string, readonly string[] | null>,
+): SourceRecord {
   const groupId = record.facts?.groupId;
-  if (groupId === undefined || groupId === null) return record;
-  return { ...record, facts: { ...record.facts, groupMembers: members.get(groupId) ?? [] } };
+  const groupMembers = groupId === undefined || groupId === null ? undefined : members.get(groupId);
+  if (groupMembers === undefined || groupMembers === null) return record; // no group, or its members unknown
+  return { ...record, facts: { ...record.facts, groupMembers } };
 }
 
 /**

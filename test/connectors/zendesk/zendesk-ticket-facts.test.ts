@@ -64,4 +64,19 @@ describe('Zendesk connector: facts for ticket rules', () => {
     await readFeed(harness.connector, 'ticket', null);
     expect(harness.simulator.calls.count('GET /api/v2/groups/:id/memberships')).toBe(1);
   });
+
+  it('leaves a group’s members unknown, not empty, when they cannot be read, so no assignee is judged on a guess', async () => {
+    harness = await startHarness({ incrementalWithholdSeconds: 0 }, { retries: 1 });
+    const data = harness.simulator.data;
+    const group = data.createGroup('Second line');
+    const ticket = data.createTicket({ subject: 'G', comment: { body: 'b' }, group_id: group.id });
+    const failing = { kind: '5xx' as const, match: 'GET /api/v2/groups/:id/memberships' };
+    harness.simulator.faults.script([failing, failing, failing, failing]);
+    const [record] = await harness.connector.readByIds('ticket', [String(ticket.id)]);
+    expect(record?.facts?.groupId).toBe(String(group.id));
+    expect(record?.facts?.groupMembers).toBeUndefined();
+    expect(harness.logs.map((entry) => entry.message).join('\n')).toMatch(
+      /members of Zendesk group .* could not be read/,
+    );
+  });
 });
