@@ -291,4 +291,42 @@ describe('no damage from a deletion in Zendesk (12.11)', () => {
     expect(h.zendesk.data.organizations()).toEqual([]);
     expect(h.superoffice.data.persons.get(kari.personId)?.contactId).toBe(acme.contactId);
   });
+
+  it('reports a user and a ticket deleted in Zendesk, keeps their SuperOffice records as they are, and re-creates neither', async () => {
+    const kari = h.superoffice.data.createPerson({
+      firstname: 'Kari',
+      lastname: 'Nordmann',
+      contactId: 0,
+      emails: [entityElement('kari@acme.example')],
+    });
+    const ola = superofficeUser('ola');
+    const ticket = h.superoffice.data.createTicket({
+      title: 'Kari’s ticket',
+      personId: kari.personId,
+      ownedBy: ola.associateId,
+    });
+    await h.sync();
+    const kariUser = await zendeskId('person', kari.personId);
+    const zendeskTicketId = await zendeskId('ticket', ticket.ticketId);
+
+    nextSecond();
+    h.zendesk.data.deleteUser(kariUser);
+    h.zendesk.data.deleteTicket(zendeskTicketId);
+    h.clock.advance(2000);
+    h.superoffice.calls.reset();
+    const report = await h.sync();
+
+    expect(report.failures).toEqual([]);
+    expect(h.superoffice.calls.writes).toBe(0);
+    expect(h.superoffice.data.persons.get(kari.personId)?.emails.map((email) => email.value)).toEqual([
+      'kari@acme.example',
+    ]);
+    expect(h.superoffice.data.tickets.get(ticket.ticketId)?.title).toBe('Kari’s ticket');
+    expect((await holdsOf('person', kari.personId)).held).toContain('deleted-member');
+    expect((await holdsOf('ticket', ticket.ticketId)).held).toContain('deleted-member');
+    expect(h.zendesk.data.tickets().filter((row) => row.status !== 'deleted')).toEqual([]);
+    const status = await collectStatus(h.store);
+    expect(status.attention.filter((item) => /was deleted/.test(item.message)).length).toBeGreaterThanOrEqual(2);
+    expect((await h.sync({ sweep: true })).writes.calls).toBe(0);
+  });
 });
