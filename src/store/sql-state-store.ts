@@ -1381,6 +1381,16 @@ export class SqlStateStore implements StateStore {
       );
       // An update aimed at the record carried the old entity's values.
       await this.deleteOutbox(tx, [outboxKeyOfUpdate(ref)]);
+      // An entity left without records keeps nothing to plan or show: no values, holds, claim or writes.
+      if (stored.entityId !== null) {
+        const left = await tx.all('SELECT 1 AS one FROM records WHERE entity_id = ? LIMIT 1', [stored.entityId]);
+        if (left.length === 0) {
+          await tx.run(`UPDATE entities SET base = '{}', holds = '{}', waits = '[]', name_claim = NULL WHERE id = ?`, [
+            stored.entityId,
+          ]);
+          await tx.run('DELETE FROM outbox WHERE entity_id = ?', [stored.entityId]);
+        }
+      }
       const touched = [stored.entityId, to?.entityId].filter((id): id is string => id !== null && id !== undefined);
       await this.markDirty(tx, touched);
       await this.dirtyReferrers(tx, touched);

@@ -392,8 +392,9 @@ export interface StateStore {
   /**
    * Moves a record into another entity (created with `newEntity` when given), or out of every
    * entity (`to` null). The record starts afresh there: no known values, no ambiguity; update rows
-   * aimed at it are dropped (they carried the old entity's values). Both entities, and those that
-   * point at them, are planned again. History entries are appended.
+   * aimed at it are dropped (they carried the old entity's values). An entity left without records
+   * is emptied (base, holds, waits, claim, outbox rows). Both entities, and those that point at
+   * them, are planned again. History entries are appended. An unknown record changes nothing.
    */
   moveRecord(
     ref: RecordRef,
