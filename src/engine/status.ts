@@ -379,7 +379,8 @@ class AttentionCollector {
       this.add({
         kind: 'failed-write',
         reason: forGood ? `${error?.code ?? 'error'}` : `retrying:${error?.code ?? 'error'}`,
-        needsPerson: true,
+        // A write retried with back-off ends by itself; one refused for good needs a person.
+        needsPerson: forGood,
         record,
         label: subject?.label ?? row.label,
         entityId: row.entityId,

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SyncError } from '../../src/core/sync-error.js';
 import { explainRecord } from '../../src/engine/explain.js';
 import { collectStatus } from '../../src/engine/status.js';
+import { buildAttentionWorld } from './attention-world.js';
 import { type Harness, openHarness } from './harness.js';
 
 let harness: Harness;
@@ -233,5 +234,33 @@ describe('status', () => {
       }),
     ]);
     expect(status.attention.items[0]?.message).toContain(`superoffice:contact:${contactId} "Acme"`);
+  });
+
+  it('lists one item of each kind it can be shown, what needs a person first', async () => {
+    harness = await openHarness({ pageSize: 50 });
+    await buildAttentionWorld(harness);
+    const status = await collectStatus(harness.store);
+    const summary = status.attention.byReason.map(
+      (group) => `${group.needsPerson ? 'person' : 'itself'} ${group.kind} ${group.reason} ${group.count}`,
+    );
+    expect(summary).toEqual([
+      'person cycle interrupted 1',
+      'person failed-write validation 1',
+      'person conflict conflict-latest-wins 1',
+      'person hold duplicate-name 1',
+      'person hold missing-name 1',
+      'person ambiguity not-linked 2',
+      'person deletion deleted-in-superoffice 1',
+      'person deletion deleted-in-zendesk 1',
+      'itself failed-write retrying:transient 1',
+      'itself hold agent-only 1',
+      'itself waiting dependency 1',
+    ]);
+    // Messages name records, never the internal ids of entities.
+    const entityIds = status.attention.items.flatMap((item) => (item.entityId === null ? [] : [item.entityId]));
+    for (const item of status.attention.items) {
+      for (const id of entityIds) expect(item.message).not.toContain(id);
+    }
+    expect(status.flows.find((flow) => flow.flow === 'person')?.notLinked.outOfScope).toBe(1);
   });
 });
