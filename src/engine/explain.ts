@@ -84,7 +84,14 @@ async function explainEntity(store: StateStore, entity: EntitySnapshot, record: 
   const names = new EntityNames(store);
   names.remember([entity]);
   const mentioned = referencedIds(entity, history);
-  for (const message of [...entity.waits, ...Object.values(entity.holds)]) {
+  const historyMessages = history.flatMap((entry) =>
+    typeof entry.detail === 'object' && entry.detail !== null && !Array.isArray(entry.detail)
+      ? [(entry.detail as { readonly [key: string]: JsonValue }).message].filter(
+          (message): message is string => typeof message === 'string',
+        )
+      : [],
+  );
+  for (const message of [...entity.waits, ...Object.values(entity.holds), ...historyMessages]) {
     for (const id of EntityNames.mentionsIn(message)) mentioned.add(id);
   }
   await names.load(mentioned);

@@ -83,9 +83,14 @@ export class EntityNames {
 
   /** `person e000042 has no Zendesk user` → `person superoffice:person:7 "Ann Berg" has no Zendesk user`. */
   rewrite(message: string): string {
-    return message.replace(entityMention, (whole, word: string, id: string) => {
-      const name = this.names.get(id);
-      return name === undefined ? whole : `${word} ${name}`;
-    });
+    return rewriteMentions(message, (id) => this.names.get(id));
   }
+}
+
+/** Replaces the entity ids a message mentions by the names `nameOf` knows; others stay as they are. */
+export function rewriteMentions(message: string, nameOf: (entityId: string) => string | undefined): string {
+  return message.replace(entityMention, (whole, word: string, id: string) => {
+    const name = nameOf(id);
+    return name === undefined ? whole : `${word} ${name}`;
+  });
 }

@@ -1,6 +1,7 @@
 import { Command, type CommandUnknownOpts } from '@commander-js/extra-typings';
 import { loadConfig } from '../../config/config.js';
 import { type Explanation, explainEntityById, explainRecord } from '../../engine/explain.js';
+import { rewriteMentions } from '../../engine/record-names.js';
 import type { JsonValue } from '../../store/state-store.js';
 import { CliFailure } from '../failure.js';
 import { parseRecordTarget } from '../record-argument.js';
@@ -8,7 +9,7 @@ import { openStateStore } from '../tenant.js';
 
 /** A history detail as `key: value` pairs, entity ids shown as the records they stand for. */
 function detailText(detail: JsonValue, names: Readonly<Record<string, string>>): string {
-  if (typeof detail === 'string') return names[detail] ?? JSON.stringify(detail);
+  if (typeof detail === 'string') return names[detail] ?? JSON.stringify(rewriteMentions(detail, (id) => names[id]));
   if (detail === null) return '(none)';
   if (Array.isArray(detail)) return `[${detail.map((item) => detailText(item, names)).join(', ')}]`;
   if (typeof detail === 'object') {
