@@ -138,6 +138,12 @@ export async function prepareRelink(
   const [first, second] = await Promise.all([storedRecord(store, ref), storedRecord(store, other)]);
   if ('refused' in first) return first;
   if ('refused' in second) return second;
+  const deleted = [first, second].find((stored) => stored.record.deleted);
+  if (deleted !== undefined) {
+    return {
+      refused: `${refKey(deleted.record.ref)} was deleted in ${deleted.record.ref.system}; restore it there first, or link the record that replaces it`,
+    };
+  }
   const kind = kindOfRecordType(ref.system, ref.type);
   const otherKind = kindOfRecordType(other.system, other.type);
   if (kind === undefined || kind !== otherKind) {

@@ -119,6 +119,17 @@ describe('tandem relink', () => {
         `already has superoffice:contact:${first} "Acme"; unlink that one first: tandem unlink superoffice:contact:${first}`,
       ),
     });
+    h.zendesk.remove('organization', acme?.ref.id ?? '');
+    await h.cycle();
+    expect(
+      await prepareRelink(
+        h.store,
+        contact,
+        { system: 'zendesk', type: 'organization', id: acme?.ref.id ?? '' },
+        now(h),
+        newId,
+      ),
+    ).toEqual({ refused: expect.stringContaining('was deleted in zendesk') });
   });
 });
 
