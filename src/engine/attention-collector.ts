@@ -44,6 +44,69 @@ function isObject(value: JsonValue): value is { readonly [key: string]: JsonValu
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/**
+ * An entity's holds with their reason codes. The store keeps a hold's message per member type and
+ * attribute; its reason is in the `held` history entry that started it (the newest for its key).
+ */
+export function holdsWithReasons(
+  entity: EntitySnapshot,
+  history: readonly HistoryEntry[],
+): { readonly reason: string; readonly member: string; readonly message: string }[] {
+  return Object.entries(entity.holds).map(([key, message]) => {
+    let reason = 'unknown';
+    let member = key.split('|')[0] ?? key;
+    for (const entry of history) {
+      if (entry.event !== 'held' || entry.member === null) continue;
+      if (holdKey(entry.member, entry.attribute ?? undefined) !== key) continue;
+      reason = entry.rule ?? 'unknown';
+      member = entry.member;
+    }
+    return { reason, member, message };
+  });
+}
+
+/**
+ * For organizations whose agreed name is taken: the entity holding that name in Zendesk, by the
+ * entity that wants it. The fix for a taken name may be linking to that organization.
+ */
+export async function nameHoldersOf(
+  store: StateStore,
+  entities: readonly EntitySnapshot[],
+): Promise<Map<string, EntitySnapshot>> {
+  const nameKeys = new Map<string, string>();
+  for (const entity of entities) {
+    const name = entity.base.name?.value;
+    const key = entity.kind === 'organization' && name !== undefined ? organizationNameKey(name) : undefined;
+    if (key !== undefined) nameKeys.set(entity.id, key);
+  }
+  if (nameKeys.size === 0) return new Map();
+  const holders = await store.findNameHolders([...nameKeys.values()]);
+  const loaded = new Map(
+    (await store.loadEntities([...new Set(holders.values())])).map((entity) => [entity.id, entity]),
+  );
+  const result = new Map<string, EntitySnapshot>();
+  for (const [entityId, key] of nameKeys) {
+    const holder = loaded.get(holders.get(key) ?? '');
+    if (holder !== undefined && holder.id !== entityId) result.set(entityId, holder);
+  }
+  return result;
+}
+
+/**
+ * The Zendesk organization an entity whose name is taken can be linked to: the holder's, when the
+ * holder has no SuperOffice contact of its own (else the two contacts would share one organization).
+ */
+export function relinkTargetOf(entity: EntitySnapshot, holder: EntitySnapshot | undefined): string | undefined {
+  if (holder === undefined || holder.id === entity.id) return undefined;
+  const hasContact = holder.members.some(
+    ({ record }) => record.ref.system === 'superoffice' && record.ref.type === 'contact' && !record.deleted,
+  );
+  const organization = holder.members.find(
+    ({ record }) => record.ref.system === 'zendesk' && record.ref.type === 'organization' && !record.deleted,
+  );
+  return hasContact || organization === undefined ? undefined : refKey(organization.record.ref);
+}
+
 /** Collects items and names; the names are filled in once all items are known. */
 export class AttentionCollector {
   readonly items: AttentionItem[] = [];
@@ -160,21 +223,11 @@ export class AttentionCollector {
       list.push(entry);
       byEntity.set(entry.entityId, list);
     }
-    // Who holds a name this entity wants: the fix may be linking to that organization.
-    const nameKeys = new Map<string, string>();
-    for (const entity of entities) {
-      const name = entity.base.name?.value;
-      const key = entity.kind === 'organization' && name !== undefined ? organizationNameKey(name) : undefined;
-      if (key !== undefined) nameKeys.set(entity.id, key);
-    }
-    const holders = nameKeys.size === 0 ? new Map() : await this.store.findNameHolders([...nameKeys.values()]);
-    const holderEntities = new Map(
-      (await this.store.loadEntities([...new Set(holders.values())])).map((entity) => [entity.id, entity]),
-    );
-    this.names.remember([...holderEntities.values()]);
+    const holders = await nameHoldersOf(this.store, entities);
+    this.names.remember([...holders.values()]);
     for (const entity of entities) {
       const entries = byEntity.get(entity.id) ?? [];
-      const holder = holderEntities.get(holders.get(nameKeys.get(entity.id) ?? '') ?? '');
+      const holder = holders.get(entity.id);
       this.addHolds(entity, entries, holder);
       this.addWaits(entity);
       this.addConflicts(entity, entries);
@@ -193,31 +246,10 @@ export class AttentionCollector {
 
   private addHolds(entity: EntitySnapshot, entries: readonly HistoryEntry[], holder: EntitySnapshot | undefined): void {
     const subject = this.subjectOf(entity);
-    for (const [key, message] of Object.entries(entity.holds)) {
-      // The reason is recorded in the history entry that started the hold (the newest for its key).
-      let reason = 'unknown';
-      let member = key.split('|')[0] ?? key;
-      for (const entry of entries) {
-        if (entry.event !== 'held' || entry.member === null) continue;
-        if (holdKey(entry.member, entry.attribute ?? undefined) !== key) continue;
-        reason = entry.rule ?? 'unknown';
-        member = entry.member;
-      }
+    for (const { reason, member, message } of holdsWithReasons(entity, entries)) {
       const row = holdAttentionOf(reason);
       if (row.listedAs === 'deletion') continue;
-      // Linking to the organization holding the name fits only when it has no SuperOffice contact.
-      const holderZendesk = holder?.members.find(
-        ({ record }) => record.ref.system === 'zendesk' && record.ref.type === 'organization' && !record.deleted,
-      );
-      const holderHasContact = holder?.members.some(
-        ({ record }) => record.ref.system === 'superoffice' && record.ref.type === 'contact' && !record.deleted,
-      );
-      const related =
-        reason === 'duplicate-name' && holder !== undefined && holder.id !== entity.id && holderHasContact !== true
-          ? holderZendesk === undefined
-            ? undefined
-            : refKey(holderZendesk.record.ref)
-          : undefined;
+      const related = reason === 'duplicate-name' ? relinkTargetOf(entity, holder) : undefined;
       const record = subject.record ?? member;
       this.add({
         kind: 'hold',

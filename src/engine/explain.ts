@@ -11,6 +11,8 @@ import { refKey } from '../core/model.js';
 import type { CanonicalValue } from '../core/transforms.js';
 import type { EntityKind } from '../spec/flows.js';
 import type { HistoryEntry, JsonValue, OutboxRow, StateStore, StoredRecord } from '../store/state-store.js';
+import { holdAttentionOf } from './attention.js';
+import { holdsWithReasons, nameHoldersOf, relinkTargetOf } from './attention-collector.js';
 import { EntityNames, primaryMember } from './record-names.js';
 
 export interface MemberExplanation {
@@ -52,7 +54,15 @@ export interface Explanation {
         readonly members: readonly MemberExplanation[];
         readonly attributes: readonly AttributeExplanation[];
         readonly waits: readonly string[];
-        readonly holds: readonly { readonly member: string; readonly message: string }[];
+        /** Values left as they are: why (the reason code and message), and what a person can do. */
+        readonly holds: readonly {
+          readonly member: string;
+          readonly reason: string;
+          readonly message: string;
+          readonly needsPerson: boolean;
+          readonly action: string;
+          readonly command: string | null;
+        }[];
         readonly outbox: readonly OutboxRow[];
         /** Oldest first. */
         readonly history: readonly HistoryEntry[];
@@ -80,7 +90,12 @@ function referencedIds(entity: EntitySnapshot, history: readonly HistoryEntry[])
 }
 
 async function explainEntity(store: StateStore, entity: EntitySnapshot, record: string): Promise<Explanation> {
-  const [outbox, history] = await Promise.all([store.outboxOf(entity.id), store.historyOf(entity.id)]);
+  const [outbox, history, holders] = await Promise.all([
+    store.outboxOf(entity.id),
+    store.historyOf(entity.id),
+    nameHoldersOf(store, [entity]),
+  ]);
+  const holder = holders.get(entity.id);
   const names = new EntityNames(store);
   names.remember([entity]);
   const mentioned = referencedIds(entity, history);
@@ -130,10 +145,20 @@ async function explainEntity(store: StateStore, entity: EntitySnapshot, record: 
         }))
         .sort((left, right) => left.attribute.localeCompare(right.attribute)),
       waits: entity.waits.map((message) => names.rewrite(message)),
-      holds: Object.entries(entity.holds).map(([key, message]) => ({
-        member: key.split('|')[0] ?? key,
-        message: names.rewrite(message),
-      })),
+      holds: holdsWithReasons(entity, history).map(({ reason, member, message }) => {
+        const row = holdAttentionOf(reason);
+        const related = reason === 'duplicate-name' ? relinkTargetOf(entity, holder) : undefined;
+        const command = row.command({ record, member, related });
+        return {
+          member,
+          reason,
+          message: names.rewrite(message),
+          needsPerson: row.listedAs !== 'on-purpose',
+          action: row.action,
+          // Explaining the record again is no advice inside its explanation.
+          command: command === `tandem explain ${record}` ? null : command,
+        };
+      }),
       outbox,
       history,
       names: nameTable,

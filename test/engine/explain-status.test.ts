@@ -144,6 +144,15 @@ describe('status', () => {
     // The organization holding the name has no SuperOffice contact: linking to it is the fix.
     expect(fjord?.command).toBe(`tandem relink superoffice:contact:${contactId} zendesk:organization:${orgId}`);
     expect(fjord?.message).toContain('"Fjord Logistics AS"');
+    // explain gives the same advice for the record.
+    const explained = await explainRecord(h.store, { system: 'superoffice', type: 'contact', id: contactId });
+    expect(explained?.entity?.holds).toEqual([
+      expect.objectContaining({
+        reason: 'duplicate-name',
+        needsPerson: true,
+        command: `tandem relink superoffice:contact:${contactId} zendesk:organization:${orgId}`,
+      }),
+    ]);
     // The other twin's name belongs to a contact that has its organization: renaming is the fix.
     const acme = taken.find((item) => item.record === `superoffice:contact:${twinB}`);
     expect(acme?.command).toBe(`tandem explain superoffice:contact:${twinB}`);

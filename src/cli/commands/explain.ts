@@ -24,6 +24,9 @@ function explanationLines(explanation: Explanation): string[] {
   const lines = [`${explanation.record}`];
   if (explanation.entity === undefined) {
     lines.push(`  not linked: ${explanation.ambiguity ?? 'Tandem has read it but not matched it yet; run a sync.'}`);
+    if (explanation.ambiguity !== null) {
+      lines.push(`  to link it by hand: tandem relink ${explanation.record} <the record it is>`);
+    }
     return lines;
   }
   const { entity } = explanation;
@@ -43,7 +46,10 @@ function explanationLines(explanation: Explanation): string[] {
     );
   }
   for (const wait of entity.waits) lines.push(`  waiting: ${wait}`);
-  for (const hold of entity.holds) lines.push(`  left as it is in ${hold.member}: ${hold.message}`);
+  for (const hold of entity.holds) {
+    lines.push(`  left as it is in ${hold.member} (${hold.reason}): ${hold.message}`);
+    lines.push(`    what to do: ${hold.action}${hold.command === null ? '' : ` (${hold.command})`}`);
+  }
   for (const row of entity.outbox) {
     lines.push(
       `  outbox: ${row.state} ${JSON.stringify(row.values)}, ${row.attempts} attempts${row.lastError === null ? '' : `, last error: ${row.lastError.message}`}`,
