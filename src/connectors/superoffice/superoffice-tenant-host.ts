@@ -20,6 +20,8 @@ const tenantStatusSchema = z.looseObject({
   Api: z.string().nullish(),
 });
 
+const minimumValidityMs = 60_000;
+
 export interface TenantHostOptions {
   /** `https://{env}.superoffice.com`. */
   readonly environmentUrl: string;
@@ -105,9 +107,13 @@ export class TenantHost {
     }
     const validUntil = parsed.data.ValidUntil ? Date.parse(parsed.data.ValidUntil) : Number.NaN;
     const baseUrl = `${parsed.data.Api.replace(/\/+$/, '')}/v1`;
+    // A ValidUntil already past (a skewed clock) would mean a lookup per request: keep it a minute at least.
+    const now = this.#now();
     this.#known = {
       baseUrl,
-      validUntil: Number.isNaN(validUntil) ? this.#now() + (this.#options.fallbackValidityMs ?? 300_000) : validUntil,
+      validUntil: Number.isNaN(validUntil)
+        ? now + (this.#options.fallbackValidityMs ?? 300_000)
+        : Math.max(validUntil, now + minimumValidityMs),
     };
     return baseUrl;
   }
