@@ -15,9 +15,9 @@
  * `transient`. No token, ticket, secret or key appears in any message.
  */
 import type { KeyObject } from 'node:crypto';
-import { request } from 'undici';
 import { z } from 'zod';
 import { SyncError } from '../../core/sync-error.js';
+import { callEnvironment } from './superoffice-environment.js';
 import {
   type JsonWebKeySet,
   parseJwks,
@@ -166,7 +166,7 @@ export class SuperOfficeCredentials {
       refresh_token: this.#refreshToken,
     });
     const answer = await this.#post('/login/common/oauth/tokens', 'the refresh-token grant', {
-      'content-type': 'application/x-www-form-urlencoded',
+      type: 'application/x-www-form-urlencoded',
       body: form.toString(),
     });
     if (answer.status === 400 || answer.status === 401 || answer.status === 403) {
@@ -197,7 +197,7 @@ export class SuperOfficeCredentials {
       ReturnTokenType: 'JWT',
     };
     const answer = await this.#post('/Login/api/PartnerSystemUser/Authenticate', 'the system-user sign-in', {
-      'content-type': 'application/json',
+      type: 'application/json',
       body: JSON.stringify(body),
     });
     const parsed = systemUserAnswer.safeParse(answer.json);
@@ -242,7 +242,12 @@ export class SuperOfficeCredentials {
   }
 
   async #fetchKeys(): Promise<JsonWebKeySet> {
-    const answer = await this.#call('GET', '/login/.well-known/jwks', 'its key set (JWKS)');
+    const answer = await callEnvironment(
+      this.#environmentUrl ?? '',
+      'GET',
+      '/login/.well-known/jwks',
+      'its key set (JWKS)',
+    );
     if (answer.status >= 300) {
       throw new SyncError('transient', `SuperOffice answered ${answer.status} to the key set (JWKS) request`, {
         status: answer.status,
@@ -251,43 +256,8 @@ export class SuperOfficeCredentials {
     return parseJwks(answer.json);
   }
 
-  #post(path: string, what: string, content: { 'content-type': string; body: string }) {
-    return this.#call('POST', path, what, content);
-  }
-
-  async #call(
-    method: 'GET' | 'POST',
-    path: string,
-    what: string,
-    content?: { 'content-type': string; body: string },
-  ): Promise<{ status: number; json: unknown }> {
-    const url = `${this.#environmentUrl}${path}`;
-    let status: number;
-    let text: string;
-    try {
-      const response = await request(url, {
-        method,
-        headers: {
-          accept: 'application/json',
-          ...(content === undefined ? {} : { 'content-type': content['content-type'] }),
-        },
-        ...(content === undefined ? {} : { body: content.body }),
-      });
-      status = response.statusCode;
-      text = await response.body.text();
-    } catch (error) {
-      throw new SyncError('transient', `SuperOffice did not answer ${what} at ${url}`, { cause: error });
-    }
-    if (status === 429 || status >= 500) {
-      throw new SyncError('transient', `SuperOffice answered ${status} to ${what}`, { status });
-    }
-    let json: unknown;
-    try {
-      json = text === '' ? undefined : JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
-    return { status, json };
+  #post(path: string, what: string, content: { type: string; body: string }) {
+    return callEnvironment(this.#environmentUrl ?? '', 'POST', path, what, content);
   }
 }
 

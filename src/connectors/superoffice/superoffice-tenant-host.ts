@@ -7,9 +7,9 @@
  * Web API root (`https://online2.superoffice.com/Cust12345/api`) and `ValidUntil` says when to ask
  * again. The host is looked up on first use, kept until `ValidUntil`, and looked up again on a 421.
  */
-import { request } from 'undici';
 import { z } from 'zod';
 import { SyncError } from '../../core/sync-error.js';
+import { callEnvironment } from './superoffice-environment.js';
 
 const tenantStatusSchema = z.looseObject({
   ContextIdentifier: z.string().optional(),
@@ -66,18 +66,8 @@ export class TenantHost {
 
   async #fetch(): Promise<string> {
     const { environmentUrl, customerId } = this.#options;
-    const url = `${environmentUrl}/api/state/${encodeURIComponent(customerId)}`;
-    let status: number;
-    let text: string;
-    try {
-      const response = await request(url, { method: 'GET', headers: { accept: 'application/json' } });
-      status = response.statusCode;
-      text = await response.body.text();
-    } catch (error) {
-      throw new SyncError('transient', `SuperOffice's tenant status service did not answer at ${url}`, {
-        cause: error,
-      });
-    }
+    const path = `/api/state/${encodeURIComponent(customerId)}`;
+    const { status, json } = await callEnvironment(environmentUrl, 'GET', path, `the tenant status of ${customerId}`);
     if (status === 404) {
       throw new SyncError(
         'config',
@@ -86,13 +76,9 @@ export class TenantHost {
       );
     }
     if (status >= 300) {
-      throw new SyncError('transient', `SuperOffice's tenant status service answered ${status} at ${url}`, { status });
-    }
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = undefined;
+      throw new SyncError('transient', `SuperOffice answered ${status} to the tenant status of ${customerId}`, {
+        status,
+      });
     }
     const parsed = tenantStatusSchema.safeParse(json);
     if (!parsed.success || !parsed.data.Api) {
