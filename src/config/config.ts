@@ -4,6 +4,7 @@
  * variables. Every value is validated here; a problem names the variable and what it should look like.
  * Secret values never appear in an error message.
  */
+import { createPrivateKey } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
@@ -470,11 +471,21 @@ function readKeyFile(path: string, problems: string[]): string | undefined {
     problems.push(`${name} names '${path}', which cannot be read`);
     return undefined;
   }
-  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(text) && !/<RSAKeyValue>/.test(text)) {
+  const pem = /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(text);
+  if ((!pem && !/<RSAKeyValue>/.test(text)) || (pem && !isPrivateKey(text))) {
     problems.push(`${name} names '${path}', which holds no PEM private key nor RSA XML key (<RSAKeyValue>)`);
     return undefined;
   }
   return text;
+}
+
+function isPrivateKey(pem: string): boolean {
+  try {
+    createPrivateKey(pem);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function isTimeZone(name: string): boolean {

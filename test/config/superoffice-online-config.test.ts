@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +7,9 @@ import { ConfigError, loadConfig } from '../../src/config/config.js';
 
 const emptyDir = () => mkdtempSync(join(tmpdir(), 'tandem-config-'));
 const zendesk = { TANDEM_ZENDESK_URL: 'https://acme.zendesk.com', TANDEM_ZENDESK_OAUTH_TOKEN: 'zd-secret' };
-const pem = '-----BEGIN PRIVATE KEY-----\nMIIE...\n-----END PRIVATE KEY-----\n';
+const pem = generateKeyPairSync('rsa', { modulusLength: 1024 })
+  .privateKey.export({ format: 'pem', type: 'pkcs8' })
+  .toString();
 
 function problemsOf(env: Record<string, string>, cwd = emptyDir()): readonly string[] {
   try {
@@ -70,7 +73,7 @@ describe('SuperOffice Online configuration', () => {
 
   it('names what the system-user flow still needs, and never prints a secret or the key', () => {
     const cwd = emptyDir();
-    writeFileSync(join(cwd, 'not-a-key.txt'), 'hello');
+    writeFileSync(join(cwd, 'not-a-key.txt'), '-----BEGIN PRIVATE KEY-----\nhello\n-----END PRIVATE KEY-----\n');
     const missing = problemsOf({
       ...zendesk,
       TANDEM_SUPEROFFICE_CUSTOMER_ID: 'Cust1',

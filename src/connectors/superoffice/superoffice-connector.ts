@@ -106,8 +106,16 @@ interface FeedDefinition {
   readonly recycle?: { readonly path: string; readonly dateColumn: string };
 }
 
-/** SuperOffice's error body (§6), or the start of whatever came instead. */
+/** SuperOffice's error body (§6), or the start of whatever came instead; a 421 says what to configure. */
 export function describeSuperOfficeError(status: number, body: string): ErrorDescription {
+  const described = describeErrorBody(status, body);
+  if (status !== 421) return described;
+  return {
+    message: `${described.message} (the tenant is served from another host now: with TANDEM_SUPEROFFICE_CUSTOMER_ID instead of a fixed URL Tandem looks it up and follows it)`,
+  };
+}
+
+function describeErrorBody(status: number, body: string): ErrorDescription {
   let json: unknown;
   try {
     json = JSON.parse(body);
