@@ -81,7 +81,9 @@ describe('tickets never get a requester Zendesk chose (12.4)', () => {
       ),
     );
     const status = await collectStatus(h.store);
-    expect(status.attention.map((item) => item.message).join('\n')).toMatch(/cannot be linked until someone acts/);
+    expect(status.attention.items.map((item) => item.message).join('\n')).toMatch(
+      /cannot be linked until someone acts/,
+    );
     expect((await h.sync()).holds).toEqual([]); // recorded once, not again every cycle
     expect(h.zendesk.data.tickets()).toEqual([]);
 
@@ -210,7 +212,7 @@ describe('closed tickets are final in Zendesk (12.6)', () => {
       expect.stringMatching(/^closed in Zendesk: SuperOffice changes not applied/),
     ]);
     const status = await collectStatus(h.store);
-    expect(status.attention.filter((item) => /closed in Zendesk/.test(item.message))).toHaveLength(1);
+    expect(status.attention.items.filter((item) => /closed in Zendesk/.test(item.message))).toHaveLength(1);
     const again = await h.sync({ sweep: true });
     expect(again.failures).toEqual([]);
     expect(again.holds).toEqual([]);
@@ -284,7 +286,9 @@ describe('no damage from a deletion in Zendesk (12.11)', () => {
     expect((await holdsOf('contact', acme.contactId)).held).toContain('deleted-member');
     expect((await holdsOf('person', kari.personId)).reasons).toContain('deleted-reference');
     const status = await collectStatus(h.store);
-    expect(status.attention.map((item) => item.message).join('\n')).toMatch(/was deleted/);
+    expect(status.attention.items.filter((item) => item.kind === 'deletion').map((item) => item.record)).toEqual([
+      `zendesk:organization:${organizationId}`,
+    ]);
     // Nothing is re-created, and later cycles change nothing either side.
     const after = await h.sync({ sweep: true });
     expect(after.writes.calls).toBe(0);
@@ -326,7 +330,12 @@ describe('no damage from a deletion in Zendesk (12.11)', () => {
     expect((await holdsOf('ticket', ticket.ticketId)).held).toContain('deleted-member');
     expect(h.zendesk.data.tickets().filter((row) => row.status !== 'deleted')).toEqual([]);
     const status = await collectStatus(h.store);
-    expect(status.attention.filter((item) => /was deleted/.test(item.message)).length).toBeGreaterThanOrEqual(2);
+    expect(
+      status.attention.items
+        .filter((item) => item.kind === 'deletion')
+        .map((item) => item.record)
+        .sort(),
+    ).toEqual([`zendesk:ticket:${zendeskTicketId}`, `zendesk:user:${kariUser}`].sort());
     expect((await h.sync({ sweep: true })).writes.calls).toBe(0);
   });
 });
