@@ -9,6 +9,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Connector, WriteOperation } from '../../src/connectors/connector.js';
+import type { ConflictPolicy } from '../../src/core/conflict-policy.js';
 import type { RecordType } from '../../src/core/model.js';
 import { SyncEngine } from '../../src/engine/sync-engine.js';
 import { type SyncHarness, startSyncHarness } from './sync-harness.js';
@@ -43,8 +44,13 @@ function withEditBeforeWrite(connector: Connector, type: RecordType, edit: () =>
   };
 }
 
-function engineWith(connectors: { superoffice: Connector; zendesk: Connector }): SyncEngine {
-  return new SyncEngine({ store: h.store, ...connectors, clock: () => new Date(h.clock.now()) });
+function engineWith(connectors: { superoffice: Connector; zendesk: Connector }, policy?: ConflictPolicy): SyncEngine {
+  return new SyncEngine({
+    store: h.store,
+    ...connectors,
+    clock: () => new Date(h.clock.now()),
+    ...(policy === undefined ? {} : { policy }),
+  });
 }
 
 async function syncedTicket(title: string) {
@@ -92,6 +98,34 @@ describe('an edit made between Tandem’s read and its write', () => {
     expect(events).toContain('write-conflict');
     expect(events).toContain('conflict');
     expect((await h.sync()).writes.calls).toBe(0);
+  });
+
+  it('in Zendesk is decided by the conflict policy, not by the order of discovery: SuperOffice wins when the policy says so', async () => {
+    const { ticketId, zendeskId } = await syncedTicket('Printer on fire');
+    h.superoffice.data.editTicket(ticketId, { title: 'Printer on fire (SuperOffice)' });
+    const engine = engineWith(
+      {
+        superoffice: h.connectors.superoffice,
+        zendesk: withEditBeforeWrite(h.connectors.zendesk, 'ticket', () =>
+          h.zendesk.data.editTicket(zendeskId, { subject: 'Printer on fire (Zendesk agent)' }),
+        ),
+      },
+      { default: 'superoffice-wins' },
+    );
+
+    const report = await engine.runCycle();
+
+    expect(report.writes.conflicts).toBe(1);
+    expect(report.conflicts).toEqual([
+      expect.objectContaining({
+        attribute: 'subject',
+        rule: 'superoffice-wins',
+        winner: expect.objectContaining({ system: 'superoffice' }),
+      }),
+    ]);
+    // The Zendesk edit was not lost unseen: it met SuperOffice's, and the recorded policy chose.
+    expect(h.zendesk.data.ticket(zendeskId)?.subject).toBe('Printer on fire (SuperOffice)');
+    expect(h.superoffice.data.tickets.get(ticketId)?.title).toBe('Printer on fire (SuperOffice)');
   });
 
   it('in SuperOffice is not overwritten: the ticket is not patched with the old plan, and the later edit wins as a recorded conflict', async () => {
