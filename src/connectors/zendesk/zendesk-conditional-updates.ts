@@ -54,7 +54,18 @@ export async function updateTicketSafely(calls: TicketUpdateCalls, operation: Up
     return { key, status: 'updated', record };
   } catch (error) {
     if (!(isSyncError(error) && error.status === 409)) throw error;
+    const current = await calls.read(id);
+    // A PUT sent again after its answer was lost meets its own write (the stamp moved): done.
+    if (current !== undefined && stillHolds(current, sentValues(operation))) {
+      return { key, status: 'updated', record: current };
+    }
     // The ticket changed after Tandem read it: nothing was written; report it as it is now.
-    return conflictOutcome(key, await calls.read(id), id);
+    return conflictOutcome(key, current, id);
   }
+}
+
+/** The values an update item carries (a null requester is never sent: a ticket keeps one). */
+function sentValues(operation: UpdateOperation): Readonly<Record<string, string | null>> {
+  const { requester_id: requester, ...rest } = operation.values;
+  return requester === null || requester === undefined ? rest : { ...rest, requester_id: requester };
 }

@@ -58,6 +58,29 @@ describe('Zendesk connector: conditional updates', () => {
     expect(harness.simulator.data.ticket(ticket.id)?.subject).toBe('From SuperOffice');
   });
 
+  it('takes a ticket update whose answer was lost, sent again and refused with 409, as done when the ticket holds its values', async () => {
+    harness = await startHarness();
+    const ticket = harness.simulator.data.createTicket({ subject: 'As read', comment: { body: 'b' } });
+    const asRead = await readTicket(ticket.id);
+    harness.simulator.clock.advance(2_000);
+    harness.simulator.faults.script([{ kind: 'drop', match: 'PUT /api/v2/tickets/:id', phase: 'after' }]);
+    const [outcome] = await harness.connector.write('ticket', [
+      {
+        kind: 'update',
+        key: 'dropped',
+        id: String(ticket.id),
+        values: { subject: 'From SuperOffice' },
+        expected: { values: { subject: 'As read' }, modifiedAt: asRead.modifiedAt },
+      },
+    ]);
+    expect(outcome).toMatchObject({
+      key: 'dropped',
+      status: 'updated',
+      record: { values: { subject: 'From SuperOffice' } },
+    });
+    expect(harness.simulator.calls.count('PUT /api/v2/tickets/:id')).toBe(2);
+  });
+
   it('reads a ticket first when Tandem knows no stamp for it, and writes nothing when it changed', async () => {
     harness = await startHarness();
     const ticket = harness.simulator.data.createTicket({ subject: 'Theirs', comment: { body: 'b' } });
