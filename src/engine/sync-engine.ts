@@ -158,9 +158,9 @@ function outboxInsertOf(write: EntityPlan['writes'][number]): OutboxInsert {
 const linksPerGeneration = 25_000;
 const summariesPerGeneration = 20_000;
 
-const writeBatchSize = 100;
+const writeBatchSize = 100; // Zendesk bulk endpoints take at most 100 items
 /** Times a kind is planned again in one cycle after writes met concurrent edits. */
-const conflictReplans = 2; // Zendesk bulk endpoints take at most 100 items
+const conflictReplans = 2;
 const matchBatchSize = 2000;
 
 /** Capped lists with complete counts. */
