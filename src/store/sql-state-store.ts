@@ -1063,6 +1063,14 @@ export class SqlStateStore implements StateStore {
       items.map(({ record }) => record),
     );
     await this.dirtyReferrers(tx, [...new Set(items.map(({ outbox }) => outbox.entityId))]);
+    // A record adopted from an earlier attempt may have been edited since (it holds other values than
+    // the row wrote): its entity is planned again, as an update whose answer shows more is.
+    const edited = items.filter(({ outbox, record }) =>
+      Object.entries(outbox.values).some(
+        ([path, value]) => record.values[path] !== undefined && record.values[path] !== value,
+      ),
+    );
+    await this.markDirty(tx, [...new Set(edited.map(({ outbox }) => outbox.entityId))]);
   }
 
   /** Merges written attributes into the targets' known values and stores the records as they are now. */

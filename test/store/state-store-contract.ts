@@ -397,6 +397,63 @@ export function stateStoreContract(name: string, factory: StoreFactory): void {
         expect(await store.listDueOutbox('superoffice', 'contact', '2099-01-01T00:00:00.000Z', null, 10)).toEqual([]);
       }));
 
+    it('takes in the record a conditional write found edited: drops the row, keeps link and known values, replans the entity', () =>
+      withStore(async (store) => {
+        await linkedContact(store);
+        await store.commitPlans([plan('E1', [updateRow('E1', '1', 'Ours')], { wasDirty: true })], 'c1', at);
+        const later = '2024-03-26T09:00:00.000Z';
+        // The same mapped content with a later time is stored too: the next guard must name it.
+        const edited = contact('1', 'Theirs', later);
+        await store.completeOutbox(
+          [{ key: 'update:superoffice:contact:1', status: 'conflict', record: edited }],
+          [],
+          at,
+        );
+        expect(await store.outboxOf('E1')).toEqual([]);
+        const stored = await store.getRecord(edited.ref);
+        expect(stored?.record).toEqual(edited);
+        expect(stored?.entityId).toBe('E1');
+        expect(await store.listDirtyEntities('organization', null, 10)).toEqual(['E1']);
+        const [entity] = await store.loadEntities(['E1']);
+        await store.commitPlans([plan('E1', [], { wasDirty: entity?.dirty ?? false })], 'c2', at);
+        const sameContent = contact('1', 'Theirs', '2024-03-26T10:00:00.000Z');
+        await store.commitPlans([plan('E1', [updateRow('E1', '1', 'Ours')], { wasDirty: false })], 'c3', at);
+        await store.completeOutbox(
+          [{ key: 'update:superoffice:contact:1', status: 'conflict', record: sameContent }],
+          [],
+          at,
+        );
+        expect((await store.getRecord(edited.ref))?.record.modifiedAt).toBe('2024-03-26T10:00:00.000Z');
+        expect(await store.listDirtyEntities('organization', null, 10)).toEqual(['E1']);
+      }));
+
+    it('stores records learnt outside a feed without moving the feed’s cursor', () =>
+      withStore(async (store) => {
+        await store.ingestPage('superoffice', 'contact', [contact('1', 'Acme')], 'cursor-1', at);
+        await store.ingestPage('superoffice', 'contact', [{ ...contact('1', 'Acme'), deleted: true }], null, at);
+        expect(await store.getCursor('superoffice', 'contact')).toBe('cursor-1');
+        expect((await store.getRecord({ system: 'superoffice', type: 'contact', id: '1' }))?.record.deleted).toBe(true);
+      }));
+
+    it('replans an entity whose created record was adopted with other values than the create wrote', () =>
+      withStore(async (store) => {
+        await linkedContact(store);
+        await store.commitPlans([plan('E1', [createRow('E1', 'Acme')], { wasDirty: true })], 'c1', at);
+        const adopted: SourceRecord = {
+          ref: { system: 'zendesk', type: 'organization', id: '77' },
+          values: { name: 'Renamed in Zendesk since the first attempt' },
+          modifiedAt: at,
+          deleted: false,
+          facts: { externalId: 'superoffice:contact:1' },
+        };
+        await store.completeOutbox(
+          [{ key: 'create:zendesk:organization:E1', status: 'created', record: adopted }],
+          [],
+          at,
+        );
+        expect(await store.listDirtyEntities('organization', null, 10)).toEqual(['E1']);
+      }));
+
     it('forgets the references a later plan no longer makes, and keeps the ones it makes again', () =>
       withStore(async (store) => {
         await linkedContact(store, 'ORG');
