@@ -402,7 +402,7 @@ export class AttentionCollector {
         label: recordLabel(stored.record) ?? null,
         entityId: entity.id,
         flow: flowOfEntity(entity),
-        message: `deleted in ${where}; it was linked to ${describeRecord(counterpart.record)}, which Tandem keeps as it is (deletes are not synced)`,
+        message: `it was deleted in ${where}, and was linked to ${describeRecord(counterpart.record)}, which Tandem keeps as it is (deletes are not synced)`,
         action:
           system === 'zendesk'
             ? 'Restore it in Zendesk to resume syncing; or unlink it, and Tandem creates a new Zendesk record for the SuperOffice one on the next cycle.'
