@@ -3,7 +3,7 @@
  * that the database has not seen, each in its own transaction, in number order.
  */
 import { readdir, readFile } from 'node:fs/promises';
-import type { SqlDriver } from './sql-driver.js';
+import type { SqlDriver, SqlExecutor } from './sql-driver.js';
 
 export interface Migration {
   readonly version: number;
@@ -24,14 +24,22 @@ export async function loadMigrations(dialect: 'sqlite' | 'postgres'): Promise<re
 
 /** Brings the schema up to date; returns the versions applied now. */
 export async function migrate(driver: SqlDriver): Promise<readonly number[]> {
-  await driver.exec(
-    'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
-  );
+  // Several processes may start at once on one PostgreSQL database: one migrates, the others wait.
+  // The lock comes first, even before the first table: two concurrent CREATE TABLE IF NOT EXISTS
+  // can both find the table missing, and the second then fails on the catalog's unique index.
+  const lockFirst = async (transaction: SqlExecutor) => {
+    if (driver.dialect === 'postgres') await transaction.all('SELECT pg_advisory_xact_lock(7451001)');
+  };
+  await driver.transaction(async (transaction) => {
+    await lockFirst(transaction);
+    await transaction.exec(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
+    );
+  });
   const applied: number[] = [];
   for (const migration of await loadMigrations(driver.dialect)) {
     await driver.transaction(async (transaction) => {
-      // Several workers may start at once on one PostgreSQL database: one migrates, the others wait.
-      if (driver.dialect === 'postgres') await transaction.all('SELECT pg_advisory_xact_lock(7451001)');
+      await lockFirst(transaction);
       const done = await transaction.all('SELECT version FROM schema_migrations WHERE version = ?', [
         migration.version,
       ]);

@@ -14,8 +14,9 @@
  *   `undefined`); they never reject for a missing row.
  * - Errors: methods reject only for failures of the database itself (disk full, connection
  *   lost, a bug); those are whole-cycle failures for the engine.
- * - Single runner: at most one cycle per tenant runs against a store at a time (the worker
- *   enforces that); the store does not lock rows against a concurrent engine.
+ * - Single runner: at most one process syncs a state at a time. The CLI takes the state's lock
+ *   (src/store/state-lock.ts: a file lock on SQLite, an advisory lock on PostgreSQL) before it opens
+ *   the store to sync; the store itself does not lock rows against a concurrent engine.
  * - Times are ISO-8601 UTC strings passed in by the caller; the store never reads a clock and
  *   never generates ids.
  */
