@@ -9,7 +9,7 @@ import { ProgressDisplay } from '../progress-display.js';
 import { cycleLines } from '../report-text.js';
 import { runSyncLoop } from '../sync-loop.js';
 import { openTenant } from '../tenant.js';
-import { parseCount, parsePort } from './simulate.js';
+import { onFreePort, parseCount, parsePort } from './simulate.js';
 
 const token = 'sim-token';
 
@@ -139,22 +139,29 @@ export function demoCommand(): CommandUnknownOpts {
       const out = (line = '') => process.stdout.write(`${line}\n`);
       for (const suffix of ['', '-wal', '-shm']) rmSync(`${options.db}${suffix}`, { force: true });
 
-      const superoffice = await startSuperOfficeSimulator({
-        port: options.superofficePort,
-        seed: options.seed,
-        contacts: options.contacts,
-        persons: options.persons,
-        tickets: options.tickets,
-        users: options.users,
-      });
+      const superoffice = await onFreePort(options.superofficePort, '--superoffice-port', () =>
+        startSuperOfficeSimulator({
+          port: options.superofficePort,
+          seed: options.seed,
+          contacts: options.contacts,
+          persons: options.persons,
+          tickets: options.tickets,
+          users: options.users,
+        }),
+      );
       // The real Zendesk holds back the last minute of its change feed; the demo shows edits at once.
-      const zendesk = await startZendeskSimulator({
-        port: options.zendeskPort,
-        seed: options.seed,
-        users: 5,
-        agents: 2,
-        rateLimits: false,
-        incrementalWithholdSeconds: 0,
+      const zendesk = await onFreePort(options.zendeskPort, '--zendesk-port', () =>
+        startZendeskSimulator({
+          port: options.zendeskPort,
+          seed: options.seed,
+          users: 5,
+          agents: 2,
+          rateLimits: false,
+          incrementalWithholdSeconds: 0,
+        }),
+      ).catch(async (error: unknown) => {
+        await superoffice.close();
+        throw error;
       });
       let progress: ProgressDisplay | undefined;
       const stop = new AbortController();

@@ -85,7 +85,7 @@ export function explainCommand(): CommandUnknownOpts {
       try {
         const explanation = await explainRecord(store, ref);
         if (explanation === undefined) {
-          throw new CliFailure(`Tandem has not seen ${recordText}; run \`tandem sync\` first, or check the id`, 1);
+          throw new CliFailure(`Tandem has not seen ${recordText}; run \`tandem sync\` first, or check the id`);
         }
         process.stdout.write(
           options.json ? `${JSON.stringify(explanation, null, 2)}\n` : `${explanationLines(explanation).join('\n')}\n`,
