@@ -82,16 +82,40 @@ function httpObservers(system: 'superoffice' | 'zendesk', logger: Logger, tuning
   };
 }
 
+export interface Connectors {
+  readonly superoffice: SuperOfficeConnector;
+  readonly zendesk: ZendeskConnector;
+}
+
+/** Both connectors from the configuration, with their logging; renewed Zendesk tokens are kept. */
+export function openConnectors(config: TandemConfig, logger: Logger, tuning: TenantTuning = {}): Connectors {
+  const connections = requireConnections(config);
+  const zendeskAuth = connections.zendesk.auth;
+  const tokenFile = zendeskAuth.kind === 'oauth' ? zendeskAuth.tokenFile : undefined;
+  const superoffice = new SuperOfficeConnector({
+    url: connections.superoffice.url,
+    auth: connections.superoffice.auth,
+    ...httpObservers('superoffice', logger, tuning),
+    ...tuning.superoffice,
+  });
+  const zendesk = new ZendeskConnector({
+    url: connections.zendesk.url,
+    auth: zendeskAuthWithStoredTokens(zendeskAuth),
+    ...(tokenFile === undefined ? {} : { onTokens: (tokens) => storeZendeskTokens(tokenFile, tokens) }),
+    ...httpObservers('zendesk', logger, tuning),
+    log: (event) => logger[event.level]({ system: 'zendesk' }, event.message),
+    ...tuning.zendesk,
+  });
+  return { superoffice, zendesk };
+}
+
 export async function openTenant(
   config: TandemConfig,
   logger: Logger,
   tuning: TenantTuning = {},
   access: TenantAccess = 'sync',
 ): Promise<Tenant> {
-  const connections = requireConnections(config);
-  const zendeskAuth = connections.zendesk.auth;
-  const tokenFile = zendeskAuth.kind === 'oauth' ? zendeskAuth.tokenFile : undefined;
-  const zendeskStartAuth = zendeskAuthWithStoredTokens(zendeskAuth);
+  requireConnections(config);
   const lock = access === 'sync' ? await withDbOrigin(config, () => lockState(config.db)) : undefined;
   let store: StateStore;
   let stateExists = true;
@@ -107,20 +131,7 @@ export async function openTenant(
     await lock?.release();
     throw error;
   }
-  const superoffice = new SuperOfficeConnector({
-    url: connections.superoffice.url,
-    auth: connections.superoffice.auth,
-    ...httpObservers('superoffice', logger, tuning),
-    ...tuning.superoffice,
-  });
-  const zendesk = new ZendeskConnector({
-    url: connections.zendesk.url,
-    auth: zendeskStartAuth,
-    ...(tokenFile === undefined ? {} : { onTokens: (tokens) => storeZendeskTokens(tokenFile, tokens) }),
-    ...httpObservers('zendesk', logger, tuning),
-    log: (event) => logger[event.level]({ system: 'zendesk' }, event.message),
-    ...tuning.zendesk,
-  });
+  const { superoffice, zendesk } = openConnectors(config, logger, tuning);
   const engine = new SyncEngine({ store, superoffice, zendesk, log: logger, ...tuning.engine });
   return {
     store,
