@@ -290,6 +290,9 @@ export interface StateStore {
 
   // --- outbox --------------------------------------------------------------------------------
 
+  /** How many rows `listDueOutbox` would list from the start at `now` (a cycle's write total, for progress). */
+  countDueOutbox(system: SystemName, type: RecordType, now: string): Promise<number>;
+
   /** Pending rows of one target type due at `now`, ordered by key, after `after`. */
   listDueOutbox(
     system: SystemName,
