@@ -4,7 +4,7 @@
  * for bugs. Reading commands never create a state. Runs the real `tandem` command.
  */
 import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -126,6 +126,41 @@ describe('setup mistakes', () => {
     const table = await client.query("SELECT to_regclass('schema_migrations') AS name");
     await client.end();
     expect(table.rows[0]?.name).toBeNull();
+  });
+
+  it('a wrong PostgreSQL password: exit 3 with what to do, and the password nowhere', async () => {
+    // The local server trusts every connection, so a loopback listener plays a server that asks
+    // for a password and refuses it, as PostgreSQL does (SQLSTATE 28P01, invalid_password).
+    const server = createServer((socket: Socket) => {
+      let asked = false;
+      socket.on('data', () => {
+        if (!asked) {
+          asked = true; // the startup message: ask for a cleartext password
+          socket.write(Buffer.from([0x52, 0, 0, 0, 8, 0, 0, 0, 3]));
+          return;
+        }
+        const fields = ['SFATAL', 'VFATAL', 'C28P01', 'Mpassword authentication failed for user "tandem"'];
+        const body = Buffer.concat([...fields.map((field) => Buffer.from(`${field}\0`)), Buffer.from([0])]);
+        const header = Buffer.alloc(5);
+        header.write('E', 0);
+        header.writeInt32BE(body.length + 4, 1);
+        socket.end(Buffer.concat([header, body]));
+      });
+    });
+    await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
+    const address = server.address();
+    const port = typeof address === 'object' && address !== null ? address.port : 0;
+    try {
+      const result = await runTandem(['status'], {
+        TANDEM_DB: `postgres://tandem:wrong-secret@127.0.0.1:${port}/tandem`,
+      });
+      expect(result.code).toBe(3);
+      expect(result.stderr).toContain(`PostgreSQL at 127.0.0.1:${port} refused tandem: password authentication failed`);
+      expect(result.stderr).toContain('check the password in the URL');
+      expect(result.stderr).not.toContain('wrong-secret');
+    } finally {
+      await new Promise<void>((closed) => server.close(() => closed()));
+    }
   });
 
   it('a busy simulator port: exit 2 naming the option that changes it', async () => {
