@@ -88,3 +88,15 @@ describe('tandem check', () => {
     expect(result.stdout).toContain('does not exist. Create it (mkdir -p');
   });
 });
+
+describe('tandem plan, the other command that proves a setup before the first sync', () => {
+  it('plans a first sync where there is no state yet, and creates nothing', async () => {
+    const db = join(directory, 'plan-only.db');
+    const result = await runTandem(['plan'], environment({ TANDEM_DB: db }));
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain('there is no state yet at');
+    expect(result.stdout).toContain('would create in Zendesk');
+    expect(existsSync(db)).toBe(false);
+    expect(existsSync(`${db}.lock`)).toBe(false);
+  });
+});
