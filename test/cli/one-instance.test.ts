@@ -123,5 +123,17 @@ if (!postgresAnswers && process.env.CI === undefined) {
       await admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
     });
     oneInstance('PostgreSQL', () => adminUrl.replace(/\/[^/]*$/, `/${database}`));
+
+    it('`run` stops with exit 4 when the connection that holds the lock is lost', async () => {
+      const run = startTandem(['run', '--interval', '1'], environment(adminUrl.replace(/\/[^/]*$/, `/${database}`)));
+      await run.waitForStderr(/"msg":"syncing"/);
+      // The server ends the lock's session, as a restart or an administrator would.
+      await admin(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE 'tandem-sync ${run.child.pid} %'`,
+      );
+      const ended = await run.done;
+      expect(ended.code).toBe(4);
+      expect(ended.stderr).toContain('the PostgreSQL connection that held the state lock was lost');
+    });
   });
 }
