@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
+import { openStore } from '../../src/store/open-store.js';
 import { runTandem } from './tandem-process.js';
 
 const fresh = () => mkdtempSync(join(tmpdir(), 'tandem-setup-'));
@@ -62,6 +63,16 @@ describe('setup mistakes', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('there is no state yet');
     expect(readdirSync(cwd)).toEqual([]);
+  });
+
+  it('`explain` of a record Tandem has not seen: exit 2 with what to do', async () => {
+    const db = join(fresh(), 'state.db');
+    await (await openStore(db)).close();
+    const result = await runTandem(['explain', 'superoffice:contact:999'], { TANDEM_DB: db });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      'Tandem has not seen superoffice:contact:999; run `tandem sync` first, or check the id',
+    );
   });
 
   it('a state directory that does not exist: exit 2, naming the directory and the setting', async () => {
