@@ -4,9 +4,11 @@ import { type SuperOfficeSimulator, startSuperOfficeSimulator } from '../../../s
 import { startZendeskSimulator, type ZendeskSimulator } from '../../../simulators/zendesk/index.js';
 import { loadConfig } from '../../config/config.js';
 import type { CycleReport } from '../../engine/cycle-report.js';
+import { signalExitCode } from '../failure.js';
 import { createLogger } from '../logger.js';
 import { ProgressDisplay } from '../progress-display.js';
 import { cycleLines } from '../report-text.js';
+import { listenForStop } from '../stop-signal.js';
 import { runSyncLoop } from '../sync-loop.js';
 import { openTenant } from '../tenant.js';
 import { onFreePort, parseCount, parsePort } from './simulate.js';
@@ -164,10 +166,7 @@ export function demoCommand(): CommandUnknownOpts {
         throw error;
       });
       let progress: ProgressDisplay | undefined;
-      const stop = new AbortController();
-      const onSignal = () => stop.abort();
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
+      const stop = listenForStop();
       const tenant = await openTenant(
         {
           ...config,
@@ -223,11 +222,12 @@ export function demoCommand(): CommandUnknownOpts {
           onCycleFailure: (error) => out(`cycle failed: ${error instanceof Error ? error.message : String(error)}`),
         });
       } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
+        stop.dispose();
         await tenant.close();
         await Promise.all([superoffice.close(), zendesk.close()]);
         out('Demo stopped.');
       }
+      const signal = stop.received();
+      if (signal !== undefined) process.exitCode = signalExitCode(signal);
     });
 }

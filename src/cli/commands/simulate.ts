@@ -1,7 +1,7 @@
 import { Command, type CommandUnknownOpts, InvalidArgumentError } from '@commander-js/extra-typings';
 import { startSuperOfficeSimulator } from '../../../simulators/superoffice/index.js';
 import { startZendeskSimulator } from '../../../simulators/zendesk/index.js';
-import { CliFailure } from '../failure.js';
+import { CliFailure, signalExitCode } from '../failure.js';
 import { waitForStopSignal } from '../stop-signal.js';
 
 /** Starts a simulator; a port already taken is a setup mistake, with the option that changes it. */
@@ -48,8 +48,9 @@ function superofficeCommand(): CommandUnknownOpts {
           `  credentials: Authorization: Bearer sim-token  (or SOTicket 7T:sim-ticket with SO-AppToken: sim-app-token)\n` +
           `  try: curl -H 'Authorization: Bearer sim-token' '${simulator.url}/Contact?$top=5'\n`,
       );
-      await waitForStopSignal();
+      const signal = await waitForStopSignal();
       await simulator.close();
+      process.exitCode = signalExitCode(signal);
     });
 }
 
@@ -68,8 +69,9 @@ function zendeskCommand(): CommandUnknownOpts {
           `  credentials: Authorization: Bearer sim-token  (or e-mail agent@example.com with API token sim-api-token)\n` +
           `  try: curl -H 'Authorization: Bearer sim-token' '${simulator.url}/api/v2/users.json'\n`,
       );
-      await waitForStopSignal();
+      const signal = await waitForStopSignal();
       await simulator.close();
+      process.exitCode = signalExitCode(signal);
     });
 }
 
