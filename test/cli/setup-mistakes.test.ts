@@ -183,7 +183,11 @@ describe('setup mistakes', () => {
       const result = await runTandem(['simulate', 'zendesk', '--port', String(port)], {});
       expect(result.code).toBe(2);
       expect(result.stderr).toContain(`port ${port} is already in use`);
-      expect(result.stderr).toContain('--port');
+      expect(result.stderr).toContain('choose another with --port <port>, or --port 0 for a free one');
+      const cwd = fresh();
+      const demo = await runTandem(['demo', '--zendesk-port', String(port), '--superoffice-port', '0'], {}, cwd);
+      expect(demo.code).toBe(2);
+      expect(demo.stderr).toContain('choose another with --zendesk-port <port>');
     } finally {
       await new Promise<void>((closed) => server.close(() => closed()));
     }
