@@ -13,7 +13,7 @@ import {
 } from '../connectors/superoffice/superoffice-connector.js';
 import { ZendeskConnector, type ZendeskConnectorOptions } from '../connectors/zendesk/zendesk-connector.js';
 import { SyncEngine, type SyncEngineOptions } from '../engine/sync-engine.js';
-import { lockState, openExistingStore, openStore } from '../store/open-store.js';
+import { lockState, openDryRunStore, openExistingStore, openStore } from '../store/open-store.js';
 import type { StateLock } from '../store/state-lock.js';
 import type { StateStore } from '../store/state-store.js';
 import { StoreSetupError } from '../store/store-setup-error.js';
@@ -28,8 +28,8 @@ export interface TenantTuning {
 
 /**
  * `sync`: take the state's lock, then open (and create or upgrade) the state.
- * `dry-run`: no lock; an existing state is opened, and where there is none yet an empty one in
- * memory stands in, so a first sync can be planned without creating anything.
+ * `dry-run`: no lock; the state as openDryRunStore gives it (a private copy on SQLite), and where
+ * there is none yet an empty one in memory, so a first sync can be planned without creating anything.
  */
 export type TenantAccess = 'sync' | 'dry-run';
 
@@ -118,14 +118,17 @@ export async function openTenant(
   requireConnections(config);
   const lock = access === 'sync' ? await withDbOrigin(config, () => lockState(config.db)) : undefined;
   let store: StateStore;
+  let closeStore: () => Promise<void>;
   let stateExists = true;
   try {
     if (access === 'sync') {
       store = await withDbOrigin(config, () => openStore(config.db));
+      closeStore = () => store.close();
     } else {
-      const existing = await openStateStore(config, { missing: 'undefined' });
-      stateExists = existing !== undefined;
-      store = existing ?? (await openStore(':memory:'));
+      const dryRun = await openDryRunState(config);
+      stateExists = dryRun !== undefined;
+      store = dryRun?.store ?? (await openStore(':memory:'));
+      closeStore = dryRun?.close ?? (() => store.close());
     }
   } catch (error) {
     await lock?.release();
@@ -142,31 +145,28 @@ export async function openTenant(
     stateExists,
     async close() {
       await Promise.allSettled([superoffice.close(), zendesk.close()]);
-      await store.close();
+      await closeStore();
       await lock?.release();
     },
   };
 }
 
-/**
- * Opens the state for commands that read it (status, explain): never creates one. Where there is
- * none it rejects with StoreSetupError 'no-state', or resolves undefined when asked to.
- */
-export async function openStateStore(config: TandemConfig): Promise<StateStore>;
-export async function openStateStore(
+/** The state a dry run works on (see openDryRunStore), or undefined where there is none yet. */
+async function openDryRunState(
   config: TandemConfig,
-  options: { missing: 'undefined' },
-): Promise<StateStore | undefined>;
-export async function openStateStore(
-  config: TandemConfig,
-  options?: { missing: 'undefined' },
-): Promise<StateStore | undefined> {
+): Promise<{ store: StateStore; close(): Promise<void> } | undefined> {
   try {
-    return await withDbOrigin(config, () => openExistingStore(config.db));
+    return await withDbOrigin(config, () => openDryRunStore(config.db));
   } catch (error) {
-    if (options?.missing === 'undefined' && error instanceof StoreSetupError && error.problem === 'no-state') {
-      return undefined;
-    }
+    if (error instanceof StoreSetupError && error.problem === 'no-state') return undefined;
     throw error;
   }
+}
+
+/**
+ * Opens the state for commands that read it (status, explain): never creates one; where there is
+ * none it rejects with StoreSetupError 'no-state'.
+ */
+export async function openStateStore(config: TandemConfig): Promise<StateStore> {
+  return withDbOrigin(config, () => openExistingStore(config.db));
 }

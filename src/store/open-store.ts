@@ -9,7 +9,7 @@ import { hostname } from 'node:os';
 import { lockPostgresState } from './postgres-state-lock.js';
 import { openExistingPostgresStore, openPostgresStore } from './postgres-store.js';
 import { lockSqliteState } from './sqlite-state-lock.js';
-import { openExistingSqliteStore, openSqliteStore } from './sqlite-store.js';
+import { copySqliteState, openExistingSqliteStore, openSqliteStore } from './sqlite-store.js';
 import type { LockHolder, StateLock } from './state-lock.js';
 import type { StateStore } from './state-store.js';
 
@@ -38,6 +38,33 @@ export async function openStore(location: string): Promise<StateStore> {
 export async function openExistingStore(location: string): Promise<StateStore> {
   if (isPostgresLocation(location)) return openExistingPostgresStore(location);
   return openExistingSqliteStore(location);
+}
+
+/**
+ * The state a dry run (`tandem plan`) works on, which it must not hold up: on SQLite a private copy
+ * (a rolled-back transaction on the state itself would hold its one write lock for the whole plan),
+ * on PostgreSQL the state itself, in a transaction that is rolled back. `close` also removes a copy.
+ * Rejects with StoreSetupError 'no-state' where there is no state.
+ */
+export async function openDryRunStore(location: string): Promise<{ store: StateStore; close(): Promise<void> }> {
+  if (isPostgresLocation(location) || location === ':memory:') {
+    const store = await openExistingStore(location);
+    return { store, close: () => store.close() };
+  }
+  const copy = await copySqliteState(location);
+  try {
+    const store = await openSqliteStore(copy.path);
+    return {
+      store,
+      async close() {
+        await store.close();
+        copy.remove();
+      },
+    };
+  } catch (error) {
+    copy.remove();
+    throw error;
+  }
 }
 
 /** Takes the state's lock (see ./state-lock.ts), or rejects with StateLockedError at once. */

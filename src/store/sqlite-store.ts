@@ -1,6 +1,8 @@
 /** The embedded state store: SQLite through better-sqlite3, a file per tenant (or `:memory:`). */
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
 import { migrate } from './migration-runner.js';
 import { SqlStateStore } from './sql-state-store.js';
 import { SqliteDriver } from './sqlite-driver.js';
@@ -44,4 +46,27 @@ export async function openExistingSqliteStore(location: string): Promise<StateSt
     throw noState();
   }
   return migrated(driver, location);
+}
+
+/**
+ * A private copy of the SQLite state at `location`, for a dry run (`tandem plan`): a dry run writes
+ * inside a transaction it rolls back, and on the state itself that transaction would hold SQLite's
+ * one write lock for the whole plan, stalling a sync that runs meanwhile. The copy is a consistent
+ * snapshot (VACUUM INTO reads within one read transaction); `remove` deletes it.
+ */
+export async function copySqliteState(location: string): Promise<{ readonly path: string; remove(): void }> {
+  await (await openExistingSqliteStore(location)).close(); // says so where there is no state
+  const directory = mkdtempSync(join(tmpdir(), 'tandem-plan-'));
+  const remove = () => rmSync(directory, { recursive: true, force: true });
+  const path = join(directory, 'state.db');
+  const source = new Database(location, { fileMustExist: true });
+  try {
+    source.prepare('VACUUM INTO ?').run(path);
+  } catch (error) {
+    remove();
+    throw sqliteSetupError(location, error) ?? error;
+  } finally {
+    source.close();
+  }
+  return { path, remove };
 }

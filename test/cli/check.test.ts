@@ -5,9 +5,11 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SuperOfficeSimulator, startSuperOfficeSimulator } from '../../simulators/superoffice/index.js';
 import { startZendeskSimulator, type ZendeskSimulator } from '../../simulators/zendesk/index.js';
+import { openStore } from '../../src/store/open-store.js';
 import { runTandem } from './tandem-process.js';
 
 let superoffice: SuperOfficeSimulator;
@@ -98,5 +100,25 @@ describe('tandem plan, the other command that proves a setup before the first sy
     expect(result.stdout).toContain('would create in Zendesk');
     expect(existsSync(db)).toBe(false);
     expect(existsSync(`${db}.lock`)).toBe(false);
+  });
+
+  it('plans while another process holds the SQLite state’s write lock, and leaves the state as it was', async () => {
+    const db = join(directory, 'busy.db');
+    await (await openStore(db)).close();
+    // A sync in the middle of a write transaction: SQLite has one writer at a time.
+    const writer = new Database(db);
+    writer.exec('BEGIN IMMEDIATE');
+    try {
+      const result = await runTandem(['plan'], environment({ TANDEM_DB: db }));
+      expect(result.stderr).not.toContain('database is locked');
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain('would create in Zendesk');
+    } finally {
+      writer.exec('ROLLBACK');
+      writer.close();
+    }
+    const store = await openStore(db);
+    expect(await store.listCycles(5)).toEqual([]);
+    await store.close();
   });
 });

@@ -10,6 +10,7 @@ import { hostname, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lockState, openExistingStore, openStore } from '../../src/store/open-store.js';
@@ -95,6 +96,23 @@ function lockContract(name: string, location: () => string) {
 const directory = mkdtempSync(join(tmpdir(), 'tandem-lock-'));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
 lockContract('SQLite', () => join(directory, 'state.db'));
+
+describe('reading a SQLite state while a sync writes', () => {
+  it('opens without waiting for the write lock (an up-to-date schema is found by reading)', async () => {
+    const location = join(directory, 'busy.db');
+    await (await openStore(location)).close();
+    const writer = new Database(location);
+    writer.exec('BEGIN IMMEDIATE'); // a sync in the middle of a transaction
+    try {
+      const store = await openExistingStore(location);
+      expect(await store.listCycles(5)).toEqual([]);
+      await store.close();
+    } finally {
+      writer.exec('ROLLBACK');
+      writer.close();
+    }
+  });
+});
 
 const adminUrl = process.env.TANDEM_TEST_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const database = `tandem_lock_test_${process.pid}`;
