@@ -129,14 +129,30 @@ describe('setup mistakes', () => {
   });
 
   withPostgres('`status` on a PostgreSQL database without a state creates no table there', async () => {
-    const result = await runTandem(['status'], { TANDEM_DB: adminUrl });
-    expect(result.code).toBe(2);
-    expect(result.stderr).toContain('there is no state yet in database');
-    const client = new pg.Client({ connectionString: adminUrl });
-    await client.connect();
-    const table = await client.query("SELECT to_regclass('schema_migrations') AS name");
-    await client.end();
-    expect(table.rows[0]?.name).toBeNull();
+    const database = `tandem_empty_${process.pid}`;
+    const admin = async (sql: string) => {
+      const client = new pg.Client({ connectionString: adminUrl });
+      await client.connect();
+      try {
+        await client.query(sql);
+      } finally {
+        await client.end();
+      }
+    };
+    await admin(`DROP DATABASE IF EXISTS ${database}`);
+    await admin(`CREATE DATABASE ${database}`);
+    try {
+      const result = await runTandem(['status'], { TANDEM_DB: postgresAt(database) });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(`there is no state yet in database "${database}"`);
+      const client = new pg.Client({ connectionString: postgresAt(database) });
+      await client.connect();
+      const tables = await client.query("SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public'");
+      await client.end();
+      expect(tables.rows[0]?.n).toBe(0);
+    } finally {
+      await admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    }
   });
 
   it('a wrong PostgreSQL password: exit 3 with what to do, and the password nowhere', async () => {
