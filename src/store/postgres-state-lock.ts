@@ -9,6 +9,7 @@
  * time travel in the connection's application_name, which pg_stat_activity shows to every role,
  * so a refused process can name the holder (application_name is cut at 63 bytes; the host goes last).
  */
+import { hostname } from 'node:os';
 import pg from 'pg';
 import { type LockHolder, type StateLock, StateLockedError } from './state-lock.js';
 import { postgresSetupError } from './store-setup-error.js';
@@ -25,6 +26,20 @@ function holderOf(application: string): LockHolder | undefined {
   const match = /^tandem-sync (\d+) (\S+) (.*)$/.exec(application);
   if (match === null) return undefined;
   return { pid: Number(match[1]), since: match[2] ?? '', host: match[3] ?? '' };
+}
+
+/** How long to wait for the lock of a holder on this machine whose process has ended. */
+const endedHolderWaitMs = 5_000;
+
+/** Whether the holder is a process on this machine that no longer runs. */
+function hasEnded(holder: LockHolder): boolean {
+  if (holder.host !== hostname().slice(0, holder.host.length) || holder.host === '') return false;
+  try {
+    process.kill(holder.pid, 0);
+    return false;
+  } catch (error) {
+    return (error as { code?: unknown }).code === 'ESRCH';
+  }
 }
 
 const holderQuery = `
@@ -55,14 +70,25 @@ export async function lockPostgresState(connectionString: string, holder: LockHo
   client.on('error', onLost);
   client.on('end', onLost);
   try {
-    const result = await client.query<{ locked: boolean }>(
-      'SELECT pg_try_advisory_lock($1, hashtext(current_schema())) AS locked',
-      [stateLockClass],
-    );
-    if (result.rows[0]?.locked !== true) {
+    // The server notices a vanished client (its machine lost, say) only by TCP keepalive, by default
+    // after two hours; these settings make it about a minute. Ignored on a Unix socket.
+    await client.query('SET tcp_keepalives_idle = 30; SET tcp_keepalives_interval = 10; SET tcp_keepalives_count = 3');
+    const deadline = Date.now() + endedHolderWaitMs;
+    for (;;) {
+      const result = await client.query<{ locked: boolean }>(
+        'SELECT pg_try_advisory_lock($1, hashtext(current_schema())) AS locked',
+        [stateLockClass],
+      );
+      if (result.rows[0]?.locked === true) break;
       const rows = await client.query<{ application_name: string }>(holderQuery, [stateLockClass]);
       const application = rows.rows[0]?.application_name;
-      throw new StateLockedError(application === undefined ? undefined : holderOf(application));
+      const current = application === undefined ? undefined : holderOf(application);
+      // A holder on this machine that has just ended: its session closes a moment after the process.
+      if (current !== undefined && hasEnded(current) && Date.now() < deadline) {
+        await new Promise((resume) => setTimeout(resume, 100));
+        continue;
+      }
+      throw new StateLockedError(current);
     }
   } catch (error) {
     releasing = true;

@@ -144,6 +144,36 @@ if (!available && process.env.CI === undefined) {
   });
   lockContract('PostgreSQL', () => databaseUrl);
 
+  describe('the PostgreSQL state lock of a process that has just ended', () => {
+    it('is waited for while the server has not yet closed that process’s session', async () => {
+      // A pid on this machine that no longer runs.
+      const ended = spawn(process.execPath, ['-e', '']);
+      const deadPid = await new Promise<number>((done) => ended.on('exit', () => done(ended.pid ?? 0)));
+      // Its session still holds the lock: the server has not noticed yet.
+      const stale = new pg.Client({
+        connectionString: databaseUrl,
+        application_name: `tandem-sync ${deadPid} 2026-01-01T00:00:00.000Z ${hostname()}`.slice(0, 63),
+      });
+      await stale.connect();
+      await stale.query('SELECT pg_advisory_lock(7451002, hashtext(current_schema()))');
+      const taking = lockState(databaseUrl);
+      // Once the new process has been refused and has read who holds the lock, the session ends.
+      await withClient(databaseUrl, async (observer) => {
+        for (;;) {
+          const seen = await observer.query(
+            "SELECT 1 FROM pg_stat_activity WHERE application_name LIKE $1 AND query LIKE '%pg_stat_activity%'",
+            [`tandem-sync ${process.pid} %`],
+          );
+          if (seen.rowCount !== 0) break;
+        }
+      });
+      await stale.end();
+      const lock = await taking;
+      expect(lock.holder.pid).toBe(process.pid);
+      await lock.release();
+    });
+  });
+
   describe('PostgreSQL migrations', () => {
     it('take their lock before creating the first table, so processes starting together cannot collide', async () => {
       await withClient(databaseUrl, (client) => client.query('DROP SCHEMA public CASCADE; CREATE SCHEMA public'));
