@@ -246,7 +246,7 @@ function namedAsWritten(problem: string, origins: Partial<Record<SettingName, st
     const origin = origins[name];
     // Unset and a configuration file in use: the key it would take there, and the variable.
     const replacement = origin ?? (fileInUse ? `${setting.yaml.join('.')} (or ${setting.env})` : setting.env);
-    if (replacement !== setting.env) named = named.replace(new RegExp(`\\b${setting.env}\\b`, 'g'), replacement);
+    if (replacement !== setting.env) named = named.replace(new RegExp(`\\b${setting.env}\\b`, 'g'), () => replacement);
   }
   return named;
 }

@@ -44,7 +44,9 @@ export function lockSqliteState(location: string, holder: LockHolder): StateLock
   }
   const refuse = (): never => {
     database.close();
-    throw new StateLockedError(readHolder(lockPath));
+    const current = readHolder(lockPath);
+    // Our own row: the winner slipped in between our two transactions and has not written its own yet.
+    throw new StateLockedError(current?.pid === holder.pid && current.since === holder.since ? undefined : current);
   };
   try {
     // A rollback journal (not WAL): readers then need no shared-memory file and never wait on the holder.
