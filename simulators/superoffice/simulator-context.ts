@@ -2,6 +2,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, badRequest } from './api-error.js';
 import type { Json, JsonObject, RenderContext } from './entity-json.js';
+import { requestedTimeZone } from './request-time-zone.js';
 import type { TenantData } from './tenant-data.js';
 import { httpDate } from './tenant-time.js';
 
@@ -9,6 +10,26 @@ export interface SimulatorContext extends RenderContext {
   readonly data: TenantData;
   /** The tenant id in the URL, e.g. `Cust12345`. */
   readonly tenant: string;
+  /** Whether `SO-TimeZone` is honoured (documented); false models a tenant that ignores it. */
+  readonly honourTimeZoneHeader: boolean;
+  /** What a JSON Patch `test` whose value is an array does (undocumented; default 'refuse'). */
+  readonly patchTestOnArrays: 'refuse' | 'compare';
+}
+
+/** The context as this request sees it: ticket dates in the zone SO-TimeZone asks for, offsets if asked (D-TZ). */
+export function requestView(context: SimulatorContext, request: FastifyRequest): SimulatorContext {
+  if (!context.honourTimeZoneHeader) return context;
+  const asked = requestedTimeZone(request.headers['so-timezone']);
+  if (asked.timeZone === undefined && !asked.includeOffset) return context;
+  return {
+    data: context.data,
+    tenant: context.tenant,
+    apiBase: context.apiBase,
+    honourTimeZoneHeader: context.honourTimeZoneHeader,
+    patchTestOnArrays: context.patchTestOnArrays,
+    timeZone: asked.timeZone ?? context.timeZone,
+    dateOffsets: asked.includeOffset,
+  };
 }
 
 export function idParameter(request: FastifyRequest): number {

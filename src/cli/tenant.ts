@@ -92,9 +92,15 @@ export function openConnectors(config: TandemConfig, logger: Logger, tuning: Ten
   const connections = requireConnections(config);
   const zendeskAuth = connections.zendesk.auth;
   const tokenFile = zendeskAuth.kind === 'oauth' ? zendeskAuth.tokenFile : undefined;
+  const superofficeConnection = connections.superoffice;
   const superoffice = new SuperOfficeConnector({
-    url: connections.superoffice.url,
-    auth: connections.superoffice.auth,
+    ...(superofficeConnection.url === undefined ? {} : { url: superofficeConnection.url }),
+    ...(superofficeConnection.customerId === undefined ? {} : { customerId: superofficeConnection.customerId }),
+    ...(superofficeConnection.environmentUrl === undefined
+      ? {}
+      : { environmentUrl: superofficeConnection.environmentUrl }),
+    ...(superofficeConnection.timeZone === undefined ? {} : { tenantTimeZone: superofficeConnection.timeZone }),
+    auth: superofficeConnection.auth,
     ...httpObservers('superoffice', logger, tuning),
     ...tuning.superoffice,
   });

@@ -109,12 +109,16 @@ async function checkSuperOffice(config: TandemConfig, connector: Connector): Pro
       failureOf(
         'SuperOffice credentials',
         error,
-        'check the SuperOffice URL and credentials (TANDEM_SUPEROFFICE_URL, TANDEM_SUPEROFFICE_TOKEN or ticket and app token)',
+        'check the SuperOffice tenant (TANDEM_SUPEROFFICE_CUSTOMER_ID or TANDEM_SUPEROFFICE_URL) and its credentials',
       ),
     ];
   }
   const results: CheckResult[] = [
-    { subject: 'SuperOffice credentials', outcome: 'pass', message: `accepted by ${connection.url}` },
+    {
+      subject: 'SuperOffice credentials',
+      outcome: 'pass',
+      message: `accepted by ${connection.url ?? `the tenant ${connection.customerId ?? ''}`.trim()}`,
+    },
   ];
   const lists: readonly [RecordType, string][] = [
     ['contact', 'Contact (companies)'],

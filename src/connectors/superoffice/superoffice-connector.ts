@@ -36,9 +36,11 @@ import {
   seenHash,
   seenModifiedMs,
 } from './change-feed-cursor.js';
-import { httpDate, millisToWireDate, wireDateToMillis } from './superoffice-dates.js';
+import { type SuperOfficeAuth, SuperOfficeCredentials } from './superoffice-credentials.js';
+import { hasOffset, httpDate, millisToWireDate, wireDateToMillis } from './superoffice-dates.js';
 import { contactPatch, type PatchOperation, personPatch, ticketPatch } from './superoffice-patches.js';
 import { contactRecord, deletedRecord, personRecord, ticketRecord, userRecord } from './superoffice-records.js';
+import { TenantHost } from './superoffice-tenant-host.js';
 import {
   archiveAnswerSchema,
   contactEntitySchema,
@@ -57,14 +59,23 @@ import {
   type WireUserRow,
 } from './superoffice-wire.js';
 
-export type SuperOfficeAuth =
-  | { kind: 'bearer'; token: string }
-  | { kind: 'system-user-ticket'; ticket: string; appToken: string };
+export type { SuperOfficeAuth } from './superoffice-credentials.js';
 
 export interface SuperOfficeConnectorOptions {
-  /** Tenant Web API base, e.g. https://online3.superoffice.com/Cust12345/api/v1 (TANDEM_SUPEROFFICE_URL). */
-  url: string;
+  /**
+   * A fixed tenant Web API base, e.g. https://superoffice.example.com/SuperOffice/api/v1 (on-site,
+   * TANDEM_SUPEROFFICE_URL). Without it the base is looked up for `customerId` (Online).
+   */
+  url?: string;
+  /** The Online tenant, `CustNNNNN`: its host is looked up at `environmentUrl` and followed when it moves. */
+  customerId?: string;
+  /** `https://{env}.superoffice.com`: tenant status, tokens, tickets and keys (Online). */
+  environmentUrl?: string;
   auth: SuperOfficeAuth;
+  /** The clock credentials and the tenant host use (tests move it). */
+  now?: () => number;
+  /** How long a system-user ticket lives after its last use (default 6 h). */
+  ticketLifetimeMs?: number;
   /** Observes every answer, for call counting. */
   onResponse?: (info: ResponseInfo) => void;
   /** Told whenever requests wait (Retry-After, back-off), so the operator sees why. */
@@ -73,7 +84,10 @@ export interface SuperOfficeConnectorOptions {
   pageSize?: number;
   /** How far back day-granular feeds re-read, to absorb clock skew (default one day). */
   overlapDays?: number;
-  /** The tenant's base time zone (IANA) that ticket dates are written in; default 'UTC' (§9 item 10). */
+  /**
+   * The tenant's base time zone (IANA): how ticket dates without an offset are read while SuperOffice
+   * does not honour `SO-TimeZone` (see superoffice-dates.ts); default 'UTC'.
+   */
   tenantTimeZone?: string;
   /** Attempts after the first for a failing request (default 6). */
   retries?: number;
@@ -94,8 +108,16 @@ interface FeedDefinition {
   readonly recycle?: { readonly path: string; readonly dateColumn: string };
 }
 
-/** SuperOffice's error body (§6), or the start of whatever came instead. */
+/** SuperOffice's error body (§6), or the start of whatever came instead; a 421 says what to configure. */
 export function describeSuperOfficeError(status: number, body: string): ErrorDescription {
+  const described = describeErrorBody(status, body);
+  if (status !== 421) return described;
+  return {
+    message: `${described.message} (the tenant is served from another host now: with TANDEM_SUPEROFFICE_CUSTOMER_ID instead of a fixed URL Tandem looks it up and follows it)`,
+  };
+}
+
+function describeErrorBody(status: number, body: string): ErrorDescription {
   let json: unknown;
   try {
     json = JSON.parse(body);
@@ -124,25 +146,31 @@ export class SuperOfficeConnector implements Connector {
   readonly #http: HttpClient;
   readonly #pageSize: number;
   readonly #overlapMs: number;
-  readonly #timeZone: string;
+  readonly #tenantTimeZone: string;
+  /** Set once a ticket answer carried offsets: SuperOffice honours SO-TimeZone, so zone-less dates are UTC too. */
+  #timeZoneHonoured = false;
   readonly #conflictRetries: number;
   readonly #feeds: Record<Exclude<FeedType, 'user'>, FeedDefinition>;
 
   constructor(options: SuperOfficeConnectorOptions) {
     this.#pageSize = options.pageSize ?? 500;
     this.#overlapMs = (options.overlapDays ?? 1) * dayMs;
-    this.#timeZone = options.tenantTimeZone ?? 'UTC';
+    this.#tenantTimeZone = options.tenantTimeZone ?? 'UTC';
     this.#conflictRetries = options.conflictRetries ?? 3;
-    const auth = options.auth;
-    const headers: Readonly<Record<string, string>> =
-      auth.kind === 'bearer'
-        ? { authorization: `Bearer ${auth.token}` }
-        : // In Online the SO-AppToken header is mandatory with SOTicket (§1.2).
-          { authorization: `SOTicket ${auth.ticket}`, 'so-apptoken': auth.appToken };
+    const credentials = new SuperOfficeCredentials(options.auth, {
+      ...(options.environmentUrl === undefined ? {} : { environmentUrl: options.environmentUrl }),
+      ...(options.now === undefined ? {} : { now: options.now }),
+      ...(options.ticketLifetimeMs === undefined ? {} : { ticketLifetimeMs: options.ticketLifetimeMs }),
+    });
+    const host = tenantHostOf(options);
     this.#http = new HttpClient({
-      baseUrl: options.url.replace(/\/+$/, ''),
+      baseUrl: host instanceof TenantHost ? () => host.baseUrl() : host,
       serviceName: 'SuperOffice',
-      authorize: async () => headers,
+      authorize: () => credentials.headers(),
+      refreshCredentials: (refused) => credentials.refresh(refused),
+      ...(host instanceof TenantHost ? { relocate: () => host.relocate() } : {}),
+      // Ticket dates in UTC, tagged with their offset (D-TZ); superoffice-dates.ts copes when it is ignored.
+      headers: { 'so-timezone': timeZoneRequest },
       describeError: describeSuperOfficeError,
       onResponse: options.onResponse,
       onWait: options.onWait,
@@ -172,6 +200,16 @@ export class SuperOfficeConnector implements Connector {
         changedSince: (lowerMs) => `lastChanged afterTime '${millisToWireDate(lowerMs, this.#timeZone)}'`,
       },
     };
+  }
+
+  /** The zone of ticket dates that carry no offset (superoffice-dates.ts). */
+  get #timeZone(): string {
+    return this.#timeZoneHonoured ? 'UTC' : this.#tenantTimeZone;
+  }
+
+  /** Learns from a ticket date whether SuperOffice honoured SO-TimeZone (it then tags dates with offsets). */
+  #noteTicketDate(text: string | null | undefined): void {
+    if (typeof text === 'string' && hasOffset(text)) this.#timeZoneHonoured = true;
   }
 
   async verify(): Promise<void> {
@@ -430,7 +468,9 @@ export class SuperOfficeConnector implements Connector {
       }
       case 'ticket': {
         const read = await this.#getEntity(`/Ticket/${id}`, ticketEntitySchema);
-        return read === null ? null : ticketRecord(read.entity, this.#timeZone);
+        if (read === null) return null;
+        this.#noteTicketDate(read.entity.LastChanged);
+        return ticketRecord(read.entity, this.#timeZone);
       }
     }
   }
@@ -483,6 +523,9 @@ export class SuperOfficeConnector implements Connector {
       const failure = isSyncError(error)
         ? error
         : new SyncError('bug', error instanceof Error ? error.message : String(error), { cause: error });
+      // Refused credentials or wrong settings concern the whole call, not this record (connector.ts):
+      // the write rejects, and the engine keeps the row for the next cycle instead of failing it for good.
+      if (failure.code === 'auth' || failure.code === 'config') throw failure;
       return { key: operation.key, status: 'failed', error: failure };
     }
   }
@@ -545,7 +588,10 @@ export class SuperOfficeConnector implements Connector {
     return this.#readModifyWrite(
       `/Ticket/${id}`,
       ticketEntitySchema,
-      (ticket: WireTicket) => wireDateToMillis(ticket.LastChanged, this.#timeZone),
+      (ticket: WireTicket) => {
+        this.#noteTicketDate(ticket.LastChanged);
+        return wireDateToMillis(ticket.LastChanged, this.#timeZone);
+      },
       (ticket) => ticketPatch(ticket, values),
       (ticket) => ticketRecord(ticket, this.#timeZone),
     );
@@ -566,6 +612,22 @@ export class SuperOfficeConnector implements Connector {
     const [after] = await this.#listUsers(`associateDbId eq ${id}`, 1);
     return after === undefined ? { status: outcome.status } : { status: outcome.status, record: userRecord(after) };
   }
+}
+
+/** Asks for dates in UTC with their offset (D-TZ; `UTC` is the zone code of id 1 in SuperOffice's zone list). */
+const timeZoneRequest = 'UTC, includeTZOffset';
+
+/** The fixed base URL, or the tenant host to look up (Online). */
+function tenantHostOf(options: SuperOfficeConnectorOptions): string | TenantHost {
+  if (options.url !== undefined) return options.url.replace(/\/+$/, '');
+  if (options.customerId === undefined || options.environmentUrl === undefined) {
+    throw new SyncError('config', 'SuperOffice needs either a Web API URL or a customer id and environment');
+  }
+  return new TenantHost({
+    environmentUrl: options.environmentUrl,
+    customerId: options.customerId,
+    ...(options.now === undefined ? {} : { now: options.now }),
+  });
 }
 
 function userListQuery(filter: string, top: number) {
