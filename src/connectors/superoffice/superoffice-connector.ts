@@ -25,7 +25,7 @@ import type { z } from 'zod';
 import type { PropertyValues, RecordType, SourceRecord } from '../../core/model.js';
 import { isSyncError, SyncError } from '../../core/sync-error.js';
 import type { ChangePage, Connector, ReadOptions, RejectedRecord, WriteOperation, WriteOutcome } from '../connector.js';
-import { type ErrorDescription, HttpClient, headerValue, type ResponseInfo } from '../http-client.js';
+import { type ErrorDescription, HttpClient, headerValue, type ResponseInfo, type WaitInfo } from '../http-client.js';
 import {
   decodeCursor,
   encodeCursor,
@@ -78,6 +78,8 @@ export interface SuperOfficeConnectorOptions {
   ticketLifetimeMs?: number;
   /** Observes every answer, for call counting. */
   onResponse?: (info: ResponseInfo) => void;
+  /** Told whenever requests wait (Retry-After, back-off), so the operator sees why. */
+  onWait?: (wait: WaitInfo) => void;
   /** OData $top per list page; default 500. */
   pageSize?: number;
   /** How far back day-granular feeds re-read, to absorb clock skew (default one day). */
@@ -171,6 +173,7 @@ export class SuperOfficeConnector implements Connector {
       headers: { 'so-timezone': timeZoneRequest },
       describeError: describeSuperOfficeError,
       onResponse: options.onResponse,
+      onWait: options.onWait,
       retries: options.retries,
       minRetryDelayMs: options.minRetryDelayMs,
       maxRetryDelayMs: options.maxRetryDelayMs,
