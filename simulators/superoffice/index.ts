@@ -13,7 +13,8 @@
  *
  * Test handles on the returned simulator:
  * - `faults`: FaultInjector, `set({ probability, kinds?, seed?, slowMs?, retryAfterSeconds? })`,
- *   `script(['none', '503', 'drop', ...])` for the next requests in order, `off()`, `injected` counts per kind;
+ *   `script(['none', '503', 'drop', ...])` for the next requests in order, `failPath('/Ticket/7', '502-html')`
+ *   for every request to one path until `healPath`, `off()`, `injected` counts per kind;
  * - `calls`: CallCounter, `count('PATCH /Person/{id}')`, `snapshot()`, `total`, `writes`, `reset()`;
  * - `data`: TenantData, the rows behind the API: `contacts`, `persons`, `associates` (users),
  *   `tickets` maps; `createContact/createPerson/createAssociate/createTicket`;
@@ -23,6 +24,7 @@
  */
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { ApiError } from './api-error.js';
+import { type ArchiveSettings, defaultArchiveSettings } from './archive-query.js';
 import { CallCounter } from './call-counter.js';
 import { SimulatorClock } from './clock.js';
 import { FaultInjector } from './fault-injector.js';
@@ -60,6 +62,10 @@ export interface SuperOfficeSimulatorOptions {
   clock?: SimulatorClock;
   /** The tenant's base time zone (IANA), in which ticket dates are written; default 'UTC'. */
   timeZone?: string;
+  /** What an archive query without `$entities` lists: the provider's first entity (default, §9 item 5) or all. */
+  entitiesDefault?: 'first' | 'all';
+  /** Accept undocumented filter operators on `associate` columns (e.g. `in`); default false: 400. */
+  lenientOperators?: boolean;
 }
 
 export interface SuperOfficeSimulator {
@@ -84,6 +90,7 @@ class MutableContext implements SimulatorContext {
     readonly data: TenantData,
     readonly tenant: string,
     readonly timeZone: string,
+    readonly archive: ArchiveSettings,
   ) {}
 }
 
@@ -103,7 +110,11 @@ export async function startSuperOfficeSimulator(
     },
     options.seed ?? 1,
   );
-  const context = new MutableContext(data, tenant, options.timeZone ?? 'UTC');
+  const context = new MutableContext(data, tenant, options.timeZone ?? 'UTC', {
+    ...defaultArchiveSettings,
+    entitiesDefault: options.entitiesDefault ?? 'first',
+    lenientOperators: options.lenientOperators ?? false,
+  });
   const faults = new FaultInjector();
   const calls = new CallCounter();
   const app = buildServer(context, faults, calls, options.credentials ?? defaultCredentials);
@@ -175,9 +186,18 @@ function buildServer(
       : pattern;
     calls.record(request.method, endpoint);
 
-    const fault = faults.draw();
+    const fault = faults.draw(
+      request.url.startsWith(apiPrefix) ? request.url.slice(apiPrefix.length).split('?')[0] : undefined,
+    );
     if (fault === 'slow') await faultDelay(faults.slowMs);
     if (fault === 'drop') dropped.add(request);
+    if (fault === '502-html') {
+      // A proxy in front of the service answering for it: an HTML page, not SuperOffice's error body.
+      return reply
+        .code(502)
+        .header('content-type', 'text/html')
+        .send('<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>');
+    }
     if (fault === '5xx') {
       return reply.code(500).send(new ApiError(500, 'Exception', 'Simulated server failure').body());
     }

@@ -1,6 +1,7 @@
 /** What every route file needs: the tenant's rows, how to render them, and HTTP preconditions. */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, badRequest } from './api-error.js';
+import type { ArchiveSettings } from './archive-query.js';
 import type { Json, JsonObject, RenderContext } from './entity-json.js';
 import type { TenantData } from './tenant-data.js';
 import { httpDate } from './tenant-time.js';
@@ -9,6 +10,8 @@ export interface SimulatorContext extends RenderContext {
   readonly data: TenantData;
   /** The tenant id in the URL, e.g. `Cust12345`. */
   readonly tenant: string;
+  /** How the archive lists behave where the documentation is silent. */
+  readonly archive: ArchiveSettings;
 }
 
 export function idParameter(request: FastifyRequest): number {

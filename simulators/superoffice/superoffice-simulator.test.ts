@@ -387,7 +387,8 @@ describe('SuperOffice simulator', () => {
         'GET',
         '/User?$select=associateDbId,personId,contactId,personEmail&$orderBy=associateDbId',
       );
-      expect(json.value).toHaveLength(4);
+      // The 4 generated users and one associate of every other kind (system, resource, external, anonymous, retired, no Service user).
+      expect(json.value).toHaveLength(10);
       const first = json.value?.[0];
       const person = simulator.data.persons.get(Number(first?.personId));
       expect(first).toMatchObject({
@@ -524,10 +525,19 @@ describe('SuperOffice simulator', () => {
         const firstOf = (sim: SuperOfficeSimulator) => [...sim.data.persons.values()].slice(0, 34);
         expect(firstOf(again)).toEqual(firstOf(simulator));
         const userPersonIds = new Set([...again.data.associates.values()].map((user) => user.personId));
-        expect(userPersonIds.size).toBe(4);
+        expect(userPersonIds.size).toBe(10);
+        expect(new Set([...again.data.associates.values()].map((user) => user.type))).toEqual(
+          new Set([
+            'InternalAssociate',
+            'SystemAssociate',
+            'ResourceAssociate',
+            'ExternalAssociate',
+            'AnonymousAssociate',
+          ]),
+        );
         const userEmails = new Set([...userPersonIds].map((id) => again.data.persons.get(id)?.emails[0]?.value));
         for (const person of again.data.persons.values()) {
-          expect(person.emails.length).toBeGreaterThanOrEqual(1);
+          if (!userPersonIds.has(person.personId)) expect(person.emails.length).toBeGreaterThanOrEqual(1);
           expect(person.privatePhones.length).toBeLessThanOrEqual(2);
           if (!userPersonIds.has(person.personId)) {
             expect(person.emails.length).toBeLessThanOrEqual(2);

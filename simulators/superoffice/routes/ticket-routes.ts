@@ -22,7 +22,12 @@ export function registerTicketRoutes(app: FastifyInstance, context: SimulatorCon
   };
 
   app.get('/Ticket', async (request) =>
-    runArchiveQuery(ticketProvider(data, context.timeZone), archiveQueryFrom(request.query), context.apiBase),
+    runArchiveQuery(
+      ticketProvider(data, context.timeZone),
+      archiveQueryFrom(request.query),
+      context.apiBase,
+      context.archive,
+    ),
   );
 
   app.get('/Ticket/:id', async (request, reply) => {

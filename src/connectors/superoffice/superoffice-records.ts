@@ -3,7 +3,7 @@
  * src/spec/flows.ts. A property the answer did not carry stays out of `values`; a property that
  * holds nothing is `null`; an empty string stays an empty string.
  */
-import type { PropertyValue, SourceRecord } from '../../core/model.js';
+import type { PropertyValue, SourceRecord, SuperOfficeRecordType } from '../../core/model.js';
 import { wireDateToIso } from './superoffice-dates.js';
 import type { WireContact, WireEntityElement, WirePerson, WireTicket, WireUserRow } from './superoffice-wire.js';
 
@@ -89,8 +89,11 @@ export function ticketRecord(ticket: WireTicket, timeZone: string): SourceRecord
 }
 
 /**
- * A user from its AllUsers row. An archive cell shows a missing e-mail as an empty string, so ''
- * there means "no e-mail" (null); a user has no modification time (AllUsers has no updated column).
+ * A user from its InternalUsers row. An archive cell shows a missing e-mail as an empty string, so ''
+ * there means "no e-mail" (null); a user has no modification time (the archive has no updated
+ * column). `isAgent` (may be given tickets) is whether the user is a Service user (`ejUserId` > 0):
+ * a ticket's owner is a Service user (DB-ticket `owned_by` references ejuser); when the archive did
+ * not carry the column the fact is left out, never guessed.
  */
 export function userRecord(row: WireUserRow): SourceRecord {
   const values: Record<string, PropertyValue> = {};
@@ -101,11 +104,14 @@ export function userRecord(row: WireUserRow): SourceRecord {
     values,
     modifiedAt: null,
     deleted: false,
-    facts: row.fullName === undefined || row.fullName === null ? {} : { label: row.fullName },
+    facts: {
+      ...(row.fullName === undefined || row.fullName === null ? {} : { label: row.fullName }),
+      ...(row.ejUserId === undefined || row.ejUserId === null ? {} : { isAgent: row.ejUserId > 0 }),
+    },
   };
 }
 
 /** A record that was soft-deleted (or, for users, left the AllUsers list). */
-export function deletedRecord(type: 'person' | 'contact' | 'user', id: number, deletedAt: string | null): SourceRecord {
+export function deletedRecord(type: SuperOfficeRecordType, id: number, deletedAt: string | null): SourceRecord {
   return { ref: { system: 'superoffice', type, id: String(id) }, values: {}, modifiedAt: deletedAt, deleted: true };
 }

@@ -81,16 +81,35 @@ export function keyRowSchema(keyColumn: string) {
   return z.object({ [keyColumn]: intCell });
 }
 
-/** Ticket archive row used for change detection: `lastChanged` is a datetime column (AP-ticket). */
-export const ticketChangeRowSchema = z.object({ ticketId: intCell, lastChanged: z.string() });
+/**
+ * A change-feed row: the key and the exact change stamp (Ticket `lastChanged`, a datetime column,
+ * AP-ticket; Dynamic `person.updated` / `contact.updated`, UtcDateTime fields, DB-person, DB-contact).
+ */
+export function changeRowSchema(keyColumn: string, stampColumn: string) {
+  return z.object({ [keyColumn]: intCell, [stampColumn]: z.string() });
+}
 
-/** RecyclePerson / RecycleContact rows (AP-recycleperson, AP-recyclecontact; §7). */
-export const recyclePersonRowSchema = z.object({ personId: intCell, personDeletedDate: z.string() });
-export const recycleContactRowSchema = z.object({ contactId: intCell, deletedDate: z.string() });
+/** RecyclePerson / RecycleContact rows (AP-recycleperson, AP-recyclecontact; §7): key and deletion time. */
+export function recycleRowSchema(keyColumn: string, dateColumn: string) {
+  return z.object({ [keyColumn]: intCell, [dateColumn]: z.string() });
+}
 
 /**
- * AllUsers row, GET /api/v1/User (AP-allusers; §2.5). `personEmail` and `contactId` are archive
- * columns, not User properties; there is no updated column.
+ * A bool cell: SLIM mode shows booleans as JSON booleans with `$output=Logical` and as display
+ * text otherwise (D-ODATA); both readings are accepted, anything else does not fit.
+ */
+const boolCell = z.union([
+  z.boolean(),
+  z
+    .string()
+    .regex(/^(true|false|1|0)$/i)
+    .transform((text) => text.toLowerCase() === 'true' || text === '1'),
+]);
+
+/**
+ * InternalUsers row, GET /api/v1/Archive/InternalUsers (AP-internalusers; §2.5). `personEmail` and
+ * `contactId` are archive columns, not User properties; there is no updated column. `isActive`
+ * false is a retired user; `ejUserId` is the Service user id (0: none).
  */
 export const userRowSchema = z.object({
   associateDbId: intCell,
@@ -98,6 +117,8 @@ export const userRowSchema = z.object({
   contactId: intCell.nullish(),
   personEmail: textCell,
   fullName: textCell,
+  isActive: boolCell,
+  ejUserId: intCell.nullish(),
 });
 export type WireUserRow = z.infer<typeof userRowSchema>;
 

@@ -77,7 +77,9 @@ describe('SuperOffice connector against the simulator', () => {
           ? [...data.persons.values()].filter((row) => row.deletedDate === null).map((row) => row.personId)
           : type === 'ticket'
             ? [...data.tickets.keys()]
-            : [...data.associates.keys()];
+            : [...data.associates.values()]
+                .filter((row) => row.type === 'InternalAssociate' && !row.deleted)
+                .map((row) => row.associateId);
     return rows.map(String).sort();
   };
 

@@ -161,7 +161,7 @@ describe('SuperOffice wire to records', () => {
     expect(record.values['OwnedBy.AssociateId']).toBeNull();
   });
 
-  it('maps a soft-deleted contact and a user row from AllUsers', () => {
+  it('maps a soft-deleted contact and a user row from InternalUsers', () => {
     const contact = contactRecord(
       contactEntitySchema.parse({
         ContactId: 25,
@@ -185,6 +185,8 @@ describe('SuperOffice wire to records', () => {
         contactId: 0,
         personEmail: '',
         fullName: 'Anthony Yates',
+        isActive: true,
+        ejUserId: 2,
       }),
     );
     expect(user).toEqual({
@@ -192,7 +194,7 @@ describe('SuperOffice wire to records', () => {
       values: { personEmail: null, contactId: null },
       modifiedAt: null,
       deleted: false,
-      facts: { label: 'Anthony Yates' },
+      facts: { label: 'Anthony Yates', isAgent: true },
     });
   });
 

@@ -1,0 +1,152 @@
+/**
+ * The archive queries the SuperOffice change feeds page through (superoffice-api.md §4), one
+ * definition per record type. Every query names its `$entities` (the default set of a provider is
+ * not documented: §9 item 5), pages by primary key, and selects the key and the record's exact
+ * change stamp so that a row whose stamp is unchanged costs no GET.
+ *
+ * - tickets: the Ticket archive, `lastChanged` (datetime) `afterTime`; entities `ticket` and
+ *   `ticketdisplayclosed`, or closed tickets would never be read (AP-ticket);
+ * - persons and contacts: the Dynamic provider on the `person` / `contact` tables, whose `updated`
+ *   field is a UtcDateTime (DB-person, DB-contact), filtered with `afterTime` as SuperOffice's own
+ *   best-practice query does on `mergemovelog.registered` (D-BP, D-ODATA dynamic-provider). The
+ *   Person and SimpleContact archives only offer day-granular `date` columns, which made every
+ *   cycle re-read a day of records;
+ * - soft deletes: RecyclePerson / RecycleContact with the `forAllUsers` entity ("deleted
+ *   contacts/companies for all users", AP-recycleperson, AP-recyclecontact);
+ * - merges: the Dynamic provider on `mergemovelog` (D-BP, DB-mergemovelog), per table number
+ *   (contact 5, person 6).
+ */
+import { millisToWireDate } from './superoffice-dates.js';
+
+export type ContentFeedType = 'person' | 'contact' | 'ticket';
+
+export interface ArchiveListQuery {
+  readonly path: string;
+  readonly select: string;
+  readonly filter: string;
+  readonly orderBy: string;
+  readonly top: number;
+  /** `$entities`, or undefined for a provider that documents none (Dynamic). */
+  readonly entities?: string;
+}
+
+export interface FeedDefinition {
+  /** Names the list in messages. */
+  readonly label: string;
+  readonly keyColumn: string;
+  /** The column holding the exact change stamp. */
+  readonly stampColumn: string;
+  /** True when the stamp is in the tenant's base time zone (ticket dates), false for UTC stamps. */
+  readonly stampInTenantZone: boolean;
+  /** The list page after key `afterId` of rows changed at or after `lowerMs` (null: every row). */
+  readonly page: (afterId: number, lowerMs: number | null, top: number, timeZone: string) => ArchiveListQuery;
+  readonly recycle?: RecycleDefinition;
+  /** The `mergemovelog.tableNumber` of the type (DB-person: 6, DB-contact: 5). */
+  readonly mergeTable?: number;
+}
+
+export interface RecycleDefinition {
+  readonly path: string;
+  readonly keyColumn: string;
+  readonly dateColumn: string;
+  readonly entities: string;
+}
+
+function dynamicPage(table: 'person' | 'contact'): FeedDefinition['page'] {
+  const key = `${table}.${table}_id`;
+  const stamp = `${table}.updated`;
+  return (afterId, lowerMs, top) => ({
+    path: '/Archive/dynamic',
+    select: `${key},${stamp}`,
+    filter:
+      lowerMs === null
+        ? `${key} gt ${afterId}`
+        : `${stamp} afterTime '${millisToWireDate(lowerMs)}' and ${key} gt ${afterId}`,
+    orderBy: key,
+    top,
+  });
+}
+
+export const feedDefinitions: Readonly<Record<ContentFeedType, FeedDefinition>> = {
+  person: {
+    label: '/Archive/dynamic (person)',
+    keyColumn: 'person.person_id',
+    stampColumn: 'person.updated',
+    stampInTenantZone: false,
+    page: dynamicPage('person'),
+    recycle: {
+      path: '/Archive/RecyclePerson',
+      keyColumn: 'personId',
+      dateColumn: 'personDeletedDate',
+      entities: 'person,forAllUsers',
+    },
+    mergeTable: 6,
+  },
+  contact: {
+    label: '/Archive/dynamic (contact)',
+    keyColumn: 'contact.contact_id',
+    stampColumn: 'contact.updated',
+    stampInTenantZone: false,
+    page: dynamicPage('contact'),
+    recycle: {
+      path: '/Archive/RecycleContact',
+      keyColumn: 'contactId',
+      dateColumn: 'deletedDate',
+      entities: 'contact,forAllUsers',
+    },
+    mergeTable: 5,
+  },
+  ticket: {
+    label: '/Ticket',
+    keyColumn: 'ticketId',
+    stampColumn: 'lastChanged',
+    stampInTenantZone: true,
+    page: (afterId, lowerMs, top, timeZone) => ({
+      path: '/Ticket',
+      select: 'ticketId,lastChanged',
+      filter:
+        lowerMs === null
+          ? `ticketId gt ${afterId}`
+          : `lastChanged afterTime '${millisToWireDate(lowerMs, timeZone)}' and ticketId gt ${afterId}`,
+      orderBy: 'ticketId',
+      top,
+      entities: 'ticket,ticketdisplayclosed',
+    }),
+  },
+};
+
+/** The recycle-bin page after key `afterId` of records deleted at or after `lowerMs`. */
+export function recyclePage(
+  recycle: RecycleDefinition,
+  afterId: number,
+  lowerMs: number,
+  top: number,
+): ArchiveListQuery {
+  return {
+    path: recycle.path,
+    select: `${recycle.keyColumn},${recycle.dateColumn}`,
+    filter: `${recycle.dateColumn} afterTime '${millisToWireDate(lowerMs)}' and ${recycle.keyColumn} gt ${afterId}`,
+    orderBy: recycle.keyColumn,
+    top,
+    entities: recycle.entities,
+  };
+}
+
+/**
+ * Internal users only: InternalUsers is "our own employees" (AP-internalusers), where AllUsers
+ * holds system, anonymous, resource and external associates too (AP-allusers). `$entities=all` as
+ * in every SuperOffice sample (Q-Associate-User); `isActive` false (retired) counts as gone;
+ * `ejUserId` > 0 is a Service user, who can own tickets (DB-ticket: owned_by is an ejuser).
+ * `associateDbId` is an `associate` column: paged with `gt` and looked up with `eq` as SuperOffice's
+ * samples do, and matched against several ids with the documented `associateIsOneOf` (D-RESTR).
+ */
+export function userPage(filter: string, top: number): ArchiveListQuery {
+  return {
+    path: '/Archive/InternalUsers',
+    select: 'associateDbId,personId,contactId,personEmail,fullName,isActive,ejUserId',
+    filter,
+    orderBy: 'associateDbId',
+    top,
+    entities: 'all',
+  };
+}
