@@ -50,11 +50,19 @@ import {
   userPage,
 } from './superoffice-feeds.js';
 import { contactPatch, type PatchOperation, personPatch, ticketPatch } from './superoffice-patches.js';
-import { contactRecord, deletedRecord, personRecord, ticketRecord, userRecord } from './superoffice-records.js';
+import {
+  contactRecord,
+  contactRowRecord,
+  deletedRecord,
+  personRecord,
+  ticketRecord,
+  userRecord,
+} from './superoffice-records.js';
 import {
   archiveAnswerSchema,
   changeRowSchema,
   contactEntitySchema,
+  contactRowSchema,
   errorBodySchema,
   keyRowSchema,
   personEntitySchema,
@@ -286,7 +294,7 @@ export class SuperOfficeConnector implements Connector {
     for (;;) {
       signal?.throwIfAborted();
       const rows = await this.#list(definition.page(progress.afterId, lower, this.#pageSize, this.#timeZone));
-      const changed: { id: number; stampMs: number | null }[] = [];
+      const changed: { id: number; stampMs: number | null; raw: unknown }[] = [];
       const rejected: RejectedRecord[] = [];
       let lastId = progress.afterId;
       for (const raw of rows) {
@@ -301,21 +309,28 @@ export class SuperOfficeConnector implements Connector {
         // The stamp moves on every change of the row: an unchanged stamp needs no read.
         const known = seen[String(id)];
         if (known !== undefined && stampMs !== null && seenModifiedMs(known) === secondsOf(stampMs)) continue;
-        changed.push({ id, stampMs });
+        changed.push({ id, stampMs, raw });
       }
       if (rows.length >= this.#pageSize) mustAdvance(lastId, progress.afterId, definition.label);
-      const fetched = await Promise.all(changed.map(({ id }) => this.#readRecordOrRejection(feedType, id)));
+      // A contact's row is its record; persons and tickets are read one GET each.
+      const fetched = await Promise.all(
+        changed.map(({ id, raw }) =>
+          definition.contentInRow
+            ? this.#recordOfRow(feedType, id, raw, definition.label)
+            : this.#readRecordOrRejection(feedType, id),
+        ),
+      );
       const records: SourceRecord[] = [];
       let high = progress.high;
       fetched.forEach((record, index) => {
         const { id, stampMs } = changed[index] as { id: number; stampMs: number | null };
         high = maxOf(high, stampMs);
-        // Gone between the list and the read: the recycle archive reports it.
+        // Gone between the list and the read, or soft-deleted: the recycle archive reports it.
         if (record === null) return;
         if ('error' in record) {
           // Set aside: reported now, read again with back-off (not remembered in `seen`).
           rejected.push(record);
-          retry[String(id)] = this.#nextRetry(retry[String(id)]);
+          if (!definition.contentInRow) retry[String(id)] = this.#nextRetry(retry[String(id)]);
           return;
         }
         delete retry[String(id)];
@@ -326,6 +341,18 @@ export class SuperOfficeConnector implements Connector {
       yield changePage(records, cursor(done ? undefined : progress), rejected);
       if (done) return;
     }
+  }
+
+  /** The record a list row carries (contacts), or why it could not be read from the row. */
+  async #recordOfRow(
+    type: ContentFeedType,
+    id: number,
+    raw: unknown,
+    label: string,
+  ): Promise<SourceRecord | RejectedRecord | null> {
+    if (type !== 'contact') throw new SyncError('bug', `SuperOffice ${type} rows do not carry the record`);
+    const result = readRow(contactRowSchema, raw, 'contact.contact_id', label);
+    return result.ok ? contactRowRecord(result.row) : { type, id: String(id), error: result.error };
   }
 
   /** GETs the records due for another try; a record read (or gone) leaves the retry list. */

@@ -10,7 +10,8 @@
  *   field is a UtcDateTime (DB-person, DB-contact), filtered with `afterTime` as SuperOffice's own
  *   best-practice query does on `mergemovelog.registered` (D-BP, D-ODATA dynamic-provider). The
  *   Person and SimpleContact archives only offer day-granular `date` columns, which made every
- *   cycle re-read a day of records;
+ *   cycle re-read a day of records. A contact's row carries the whole record (name, dates), so
+ *   contacts need no GET; persons and tickets do (see the connector);
  * - soft deletes: RecyclePerson / RecycleContact with the `forAllUsers` entity ("deleted
  *   contacts/companies for all users", AP-recycleperson, AP-recyclecontact);
  * - merges: the Dynamic provider on `mergemovelog` (D-BP, DB-mergemovelog), per table number
@@ -43,7 +44,16 @@ export interface FeedDefinition {
   readonly recycle?: RecycleDefinition;
   /** The `mergemovelog.tableNumber` of the type (DB-person: 6, DB-contact: 5). */
   readonly mergeTable?: number;
+  /** True when the list row carries the whole record (no GET per record). */
+  readonly contentInRow: boolean;
 }
+
+/**
+ * The contact fields a contact record needs, all documented fields of the contact table
+ * (DB-contact): `name`, `registered`, `updated` (UtcDateTime) and `DeletedDate` (set when
+ * soft-deleted: the Dynamic provider is not documented to hide such rows).
+ */
+export const contactContentColumns = ['contact.name', 'contact.registered', 'contact.DeletedDate'] as const;
 
 export interface RecycleDefinition {
   readonly path: string;
@@ -52,12 +62,12 @@ export interface RecycleDefinition {
   readonly entities: string;
 }
 
-function dynamicPage(table: 'person' | 'contact'): FeedDefinition['page'] {
+function dynamicPage(table: 'person' | 'contact', content: readonly string[] = []): FeedDefinition['page'] {
   const key = `${table}.${table}_id`;
   const stamp = `${table}.updated`;
   return (afterId, lowerMs, top) => ({
     path: '/Archive/dynamic',
-    select: `${key},${stamp}`,
+    select: [key, stamp, ...content].join(','),
     filter:
       lowerMs === null
         ? `${key} gt ${afterId}`
@@ -74,6 +84,7 @@ export const feedDefinitions: Readonly<Record<ContentFeedType, FeedDefinition>> 
     stampColumn: 'person.updated',
     stampInTenantZone: false,
     page: dynamicPage('person'),
+    contentInRow: false,
     recycle: {
       path: '/Archive/RecyclePerson',
       keyColumn: 'personId',
@@ -87,7 +98,8 @@ export const feedDefinitions: Readonly<Record<ContentFeedType, FeedDefinition>> 
     keyColumn: 'contact.contact_id',
     stampColumn: 'contact.updated',
     stampInTenantZone: false,
-    page: dynamicPage('contact'),
+    page: dynamicPage('contact', contactContentColumns),
+    contentInRow: true,
     recycle: {
       path: '/Archive/RecycleContact',
       keyColumn: 'contactId',
@@ -101,6 +113,7 @@ export const feedDefinitions: Readonly<Record<ContentFeedType, FeedDefinition>> 
     keyColumn: 'ticketId',
     stampColumn: 'lastChanged',
     stampInTenantZone: true,
+    contentInRow: false,
     page: (afterId, lowerMs, top, timeZone) => ({
       path: '/Ticket',
       select: 'ticketId,lastChanged',

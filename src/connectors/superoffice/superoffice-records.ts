@@ -5,7 +5,14 @@
  */
 import type { PropertyValue, SourceRecord, SuperOfficeRecordType } from '../../core/model.js';
 import { wireDateToIso } from './superoffice-dates.js';
-import type { WireContact, WireEntityElement, WirePerson, WireTicket, WireUserRow } from './superoffice-wire.js';
+import type {
+  WireContact,
+  WireContactRow,
+  WireEntityElement,
+  WirePerson,
+  WireTicket,
+  WireUserRow,
+} from './superoffice-wire.js';
 
 /** A reference id as our values hold it: a decimal string, null for SuperOffice's 0 = none. */
 export function referenceValue(id: number | null | undefined): PropertyValue {
@@ -44,6 +51,22 @@ export function personRecord(person: WirePerson): SourceRecord {
       ...(createdAt === null ? {} : { createdAt }),
     },
   };
+}
+
+/**
+ * A contact from its Dynamic-provider row, the same record `contactRecord` makes from the entity;
+ * null for a soft-deleted row (the recycle bin reports it).
+ */
+export function contactRowRecord(row: WireContactRow): SourceRecord | null {
+  const deletedDate = row['contact.DeletedDate'];
+  if (deletedDate !== undefined && deletedDate !== null && wireDateToIso(deletedDate) !== null) return null;
+  return contactRecord({
+    ContactId: row['contact.contact_id'],
+    Name: row['contact.name'] ?? null,
+    CreatedDate: row['contact.registered'] ?? '',
+    UpdatedDate: row['contact.updated'],
+    Deleted: 0,
+  });
 }
 
 export function contactRecord(contact: WireContact): SourceRecord {

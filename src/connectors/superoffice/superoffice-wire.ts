@@ -89,6 +89,19 @@ export function changeRowSchema(keyColumn: string, stampColumn: string) {
   return z.object({ [keyColumn]: intCell, [stampColumn]: z.string() });
 }
 
+/**
+ * A contact row of the Dynamic provider on the contact table (DB-contact): the record's content.
+ * A datetime cell that holds nothing may come as null, '' or SuperOffice's 0001-01-01 "no date".
+ */
+export const contactRowSchema = z.object({
+  'contact.contact_id': intCell,
+  'contact.name': z.string().nullish(),
+  'contact.updated': z.string(),
+  'contact.registered': z.string().nullish(),
+  'contact.DeletedDate': z.string().nullish(),
+});
+export type WireContactRow = z.infer<typeof contactRowSchema>;
+
 /** RecyclePerson / RecycleContact rows (AP-recycleperson, AP-recyclecontact; §7): key and deletion time. */
 export function recycleRowSchema(keyColumn: string, dateColumn: string) {
   return z.object({ [keyColumn]: intCell, [dateColumn]: z.string() });

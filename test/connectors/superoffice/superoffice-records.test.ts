@@ -8,12 +8,14 @@ import { wireDateToIso } from '../../../src/connectors/superoffice/superoffice-d
 import { contactPatch, personPatch, ticketPatch } from '../../../src/connectors/superoffice/superoffice-patches.js';
 import {
   contactRecord,
+  contactRowRecord,
   personRecord,
   ticketRecord,
   userRecord,
 } from '../../../src/connectors/superoffice/superoffice-records.js';
 import {
   contactEntitySchema,
+  contactRowSchema,
   personEntitySchema,
   ticketEntitySchema,
   userRowSchema,
@@ -204,6 +206,30 @@ describe('SuperOffice wire to records', () => {
     expect(wireDateToIso('2025-07-15T12:00:00', 'Europe/Oslo')).toBe('2025-07-15T10:00:00Z');
   });
 
+  it('makes the same contact record from a Dynamic contact row as from the ContactEntity, and none for a soft-deleted row', () => {
+    const fromEntity = contactRecord(
+      contactEntitySchema.parse({
+        ContactId: 25,
+        Name: 'Lena Trevare AS',
+        CreatedDate: '2023-01-02T03:04:05',
+        UpdatedDate: '2024-05-01T09:10:11',
+        Deleted: 0,
+      }),
+    );
+    const row = {
+      PrimaryKey: '25',
+      EntityName: 'contact',
+      'contact.contact_id': 25,
+      'contact.updated': '2024-05-01T09:10:11',
+      'contact.name': 'Lena Trevare AS',
+      'contact.registered': '2023-01-02T03:04:05',
+      'contact.DeletedDate': '0001-01-01T00:00:00',
+    };
+    expect(contactRowRecord(contactRowSchema.parse(row))).toEqual(fromEntity);
+    expect(contactRowRecord(contactRowSchema.parse({ ...row, 'contact.DeletedDate': '' }))).toEqual(fromEntity);
+    expect(contactRowRecord(contactRowSchema.parse({ ...row, 'contact.DeletedDate': '2024-06-01T00:00:00' }))).toBeNull();
+  });
+
   it('describes the SuperOffice error body by type and ErrorMessage', () => {
     const body = JSON.stringify({
       Error: true,
@@ -212,7 +238,11 @@ describe('SuperOffice wire to records', () => {
       ErrorSource: 'SuperOffice.Services.Implementation',
     });
     expect(describeSuperOfficeError(404, body).message).toBe('SoNotFoundException: Contact id 99999 not found');
-    expect(describeSuperOfficeError(502, '<html>Bad gateway</html>').message).toBe('<html>Bad gateway</html>');
+    expect(describeSuperOfficeError(502, '<html>Bad gateway</html>').message).toBe('an HTML page');
+    expect(
+      describeSuperOfficeError(502, '<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head></html>').message,
+    ).toBe('an HTML page ("502 Bad Gateway")');
+    expect(describeSuperOfficeError(500, 'plain words').message).toBe('plain words');
   });
 });
 

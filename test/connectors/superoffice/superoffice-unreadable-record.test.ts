@@ -84,14 +84,22 @@ describe('SuperOffice connector: one record that cannot be read', () => {
     expect(after).toMatchObject({ ids: [], rejected: [] });
   });
 
-  it('sets aside a contact whose GET keeps dropping the connection, and the rest of the contacts are read', async () => {
-    simulator.faults.failPath('/Contact/5', 'drop');
-    const first = await read('contact', null);
-    expect(first.ids).toEqual(['1', '2', '3', '4', '6', '7', '8']);
+  it('sets aside a person whose GET keeps dropping the connection, and the rest of the persons are read', async () => {
+    simulator.faults.failPath('/Person/5', 'drop');
+    const first = await read('person', null);
+    const live = [...simulator.data.persons.values()].filter((row) => row.deletedDate === null).map((row) => row.personId);
+    expect(first.ids).toEqual(live.filter((id) => id !== 5).map(String));
     expect(first.rejected).toEqual([{ id: '5', code: 'transient', message: expect.any(String) }]);
-    simulator.faults.healPath('/Contact/5');
+    simulator.faults.healPath('/Person/5');
     now += 31_000;
-    expect(await read('contact', first.cursor)).toMatchObject({ ids: ['5'], rejected: [] });
+    expect(await read('person', first.cursor)).toMatchObject({ ids: ['5'], rejected: [] });
+  });
+
+  it('reads contacts from their list rows: an unreadable contact GET does not matter to the feed', async () => {
+    simulator.faults.failPath('/Contact/5', '502-html');
+    const first = await read('contact', null);
+    expect(first.ids).toEqual(['1', '2', '3', '4', '5', '6', '7', '8']);
+    expect(simulator.calls.count('GET /Contact/{id}')).toBe(0);
   });
 
   it('still fails the whole read when the list itself cannot be read', async () => {
