@@ -25,6 +25,7 @@ import type { PropertyValues, RecordRef, RecordType, SourceRecord, SystemName } 
 import type { SyncErrorCode } from '../core/sync-error.js';
 import type { CanonicalValue } from '../core/transforms.js';
 import type { EntityKind } from '../spec/flows.js';
+import type { MergeOutcome } from './merge-follow.js';
 
 export type JsonValue = string | number | boolean | null | readonly JsonValue[] | { readonly [key: string]: JsonValue };
 
@@ -246,6 +247,14 @@ export interface StateStore {
    * history. Linking an already linked record is ignored (links are kept).
    */
   applyMatches(changes: readonly MatchChange[], history: readonly HistoryEntry[], at: string): Promise<void>;
+
+  /**
+   * Follows a merge in a source system: `from` was merged into `into` (same system and type) and
+   * is gone. Moves `from`'s link to `into` when `into` is not linked or is alone in its entity;
+   * drops `from`; plans the entity again. When `into` belongs to an entity that holds more, changes
+   * nothing and says so (`held`). Atomic; following the same merge again changes nothing.
+   */
+  followMerge(from: RecordRef, into: RecordRef): Promise<MergeOutcome>;
 
   /** Members of each entity (live and deleted); entities without members are left out. */
   membersOf(entityIds: readonly string[]): Promise<ReadonlyMap<string, readonly MemberSummary[]>>;

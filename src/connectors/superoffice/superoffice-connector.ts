@@ -26,7 +26,15 @@ import type { z } from 'zod';
 import type { PropertyValues, RecordType, SourceRecord } from '../../core/model.js';
 import { retryDelaySeconds } from '../../core/retry-schedule.js';
 import { isSyncError, SyncError, type SyncErrorCode } from '../../core/sync-error.js';
-import type { ChangePage, Connector, ReadOptions, RejectedRecord, WriteOperation, WriteOutcome } from '../connector.js';
+import type {
+  ChangePage,
+  Connector,
+  ReadOptions,
+  RecordMerge,
+  RejectedRecord,
+  WriteOperation,
+  WriteOutcome,
+} from '../connector.js';
 import { type ErrorDescription, HttpClient, headerValue, type ResponseInfo } from '../http-client.js';
 import {
   decodeCursor,
@@ -46,6 +54,7 @@ import {
   type ArchiveListQuery,
   type ContentFeedType,
   feedDefinitions,
+  mergeLogPage,
   recyclePage,
   userPage,
 } from './superoffice-feeds.js';
@@ -65,6 +74,7 @@ import {
   contactRowSchema,
   errorBodySchema,
   keyRowSchema,
+  mergeLogRowSchema,
   personEntitySchema,
   principalSchema,
   recycleRowSchema,
@@ -256,6 +266,22 @@ export class SuperOfficeConnector implements Connector {
       }
     }
 
+    // Merges since the last read: the merged-away record vanishes without a trace but this log (§7).
+    if (progress.phase === 'deleted' && definition.mergeTable !== undefined && lower !== null) {
+      const page = await this.#mergesSince(feedType, definition.mergeTable, lower, signal);
+      for (const merge of page.merges) {
+        delete seen[merge.from];
+        delete retry[merge.from];
+      }
+      for (const record of page.records) {
+        const modifiedMs = record.modifiedAt === null ? null : Date.parse(record.modifiedAt);
+        this.#remember(seen, record, modifiedMs);
+      }
+      if (page.merges.length > 0 || page.rejected.length > 0) {
+        yield { ...changePage(page.records, cursor(progress), page.rejected), merges: page.merges };
+      }
+    }
+
     // Soft deletes since the last read: they vanish from the lists and show in the recycle bin (§7).
     if (progress.phase === 'deleted' && definition.recycle !== undefined && lower !== null) {
       const recycle = definition.recycle;
@@ -353,6 +379,48 @@ export class SuperOfficeConnector implements Connector {
     if (type !== 'contact') throw new SyncError('bug', `SuperOffice ${type} rows do not carry the record`);
     const result = readRow(contactRowSchema, raw, 'contact.contact_id', label);
     return result.ok ? contactRowRecord(result.row) : { type, id: String(id), error: result.error };
+  }
+
+  /**
+   * The merges of one table logged at or after `lowerMs`, each proven before it is reported: the
+   * source is gone (GET 404) and the destination reads. A log row that fails either test (a move,
+   * a merge undone, a destination merged again) is left out: the later log rows and reads tell.
+   */
+  async #mergesSince(
+    type: ContentFeedType,
+    tableNumber: number,
+    lowerMs: number,
+    signal: AbortSignal | undefined,
+  ): Promise<{ merges: RecordMerge[]; records: SourceRecord[]; rejected: RejectedRecord[] }> {
+    const merges: RecordMerge[] = [];
+    const records: SourceRecord[] = [];
+    const rejected: RejectedRecord[] = [];
+    let afterId = 0;
+    for (;;) {
+      signal?.throwIfAborted();
+      const rows = await this.#list(mergeLogPage(tableNumber, afterId, lowerMs, this.#pageSize));
+      for (const raw of rows) {
+        const parsed = mergeLogRowSchema.safeParse(raw);
+        if (!parsed.success)
+          throw new SyncError('malformed', 'SuperOffice answered a merge/move log row of an unexpected shape');
+        const row = parsed.data;
+        afterId = Math.max(afterId, row['mergemovelog.mergemovelog_id']);
+        const from = row['mergemovelog.sourceRecord'];
+        const into = row['mergemovelog.destinationRecord'];
+        const [source, destination] = await Promise.all([
+          this.#readRecordOrRejection(type, from),
+          this.#readRecordOrRejection(type, into),
+        ]);
+        if (source !== null || destination === null) continue;
+        if ('error' in destination) {
+          rejected.push(destination);
+          continue;
+        }
+        merges.push({ type, from: String(from), into: String(into) });
+        records.push(destination);
+      }
+      if (rows.length < this.#pageSize) return { merges, records, rejected };
+    }
   }
 
   /** GETs the records due for another try; a record read (or gone) leaves the retry list. */

@@ -163,3 +163,18 @@ export function userPage(filter: string, top: number): ArchiveListQuery {
     entities: 'all',
   };
 }
+
+/**
+ * Merge/move log rows of one table registered at or after `lowerMs` (D-BP's query, with the
+ * destination selected too: DB-mergemovelog `destinationRecord`). Paged by the log's key.
+ */
+export function mergeLogPage(tableNumber: number, afterId: number, lowerMs: number, top: number): ArchiveListQuery {
+  return {
+    path: '/Archive/dynamic',
+    select:
+      'mergemovelog.mergemovelog_id,mergemovelog.operation,mergemovelog.sourceRecord,mergemovelog.destinationRecord,mergemovelog.registered',
+    filter: `mergemovelog.tableNumber eq ${tableNumber} and mergemovelog.registered afterTime '${millisToWireDate(lowerMs)}' and mergemovelog.mergemovelog_id gt ${afterId}`,
+    orderBy: 'mergemovelog.mergemovelog_id',
+    top,
+  };
+}

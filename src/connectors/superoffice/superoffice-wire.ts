@@ -102,6 +102,13 @@ export const contactRowSchema = z.object({
 });
 export type WireContactRow = z.infer<typeof contactRowSchema>;
 
+/** A merge/move log row (DB-mergemovelog): which record went into which. */
+export const mergeLogRowSchema = z.object({
+  'mergemovelog.mergemovelog_id': intCell,
+  'mergemovelog.sourceRecord': intCell,
+  'mergemovelog.destinationRecord': intCell,
+});
+
 /** RecyclePerson / RecycleContact rows (AP-recycleperson, AP-recyclecontact; §7): key and deletion time. */
 export function recycleRowSchema(keyColumn: string, dateColumn: string) {
   return z.object({ [keyColumn]: intCell, [dateColumn]: z.string() });

@@ -227,7 +227,9 @@ describe('SuperOffice wire to records', () => {
     };
     expect(contactRowRecord(contactRowSchema.parse(row))).toEqual(fromEntity);
     expect(contactRowRecord(contactRowSchema.parse({ ...row, 'contact.DeletedDate': '' }))).toEqual(fromEntity);
-    expect(contactRowRecord(contactRowSchema.parse({ ...row, 'contact.DeletedDate': '2024-06-01T00:00:00' }))).toBeNull();
+    expect(
+      contactRowRecord(contactRowSchema.parse({ ...row, 'contact.DeletedDate': '2024-06-01T00:00:00' })),
+    ).toBeNull();
   });
 
   it('describes the SuperOffice error body by type and ErrorMessage', () => {

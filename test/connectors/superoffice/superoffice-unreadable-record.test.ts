@@ -87,7 +87,9 @@ describe('SuperOffice connector: one record that cannot be read', () => {
   it('sets aside a person whose GET keeps dropping the connection, and the rest of the persons are read', async () => {
     simulator.faults.failPath('/Person/5', 'drop');
     const first = await read('person', null);
-    const live = [...simulator.data.persons.values()].filter((row) => row.deletedDate === null).map((row) => row.personId);
+    const live = [...simulator.data.persons.values()]
+      .filter((row) => row.deletedDate === null)
+      .map((row) => row.personId);
     expect(first.ids).toEqual(live.filter((id) => id !== 5).map(String));
     expect(first.rejected).toEqual([{ id: '5', code: 'transient', message: expect.any(String) }]);
     simulator.faults.healPath('/Person/5');
