@@ -346,10 +346,14 @@ function comparisonFor<Row>(
       const ids = values.map(Number);
       const cell = (row: Row) => Number(target.value(row) ?? 0);
       switch (operator) {
-        case 'associateisoneof':
-          return (row) => ids.includes(cell(row));
-        case 'associateisnotoneof':
-          return (row) => !ids.includes(cell(row));
+        case 'associateisoneof': {
+          const set = new Set(ids);
+          return (row) => set.has(cell(row));
+        }
+        case 'associateisnotoneof': {
+          const set = new Set(ids);
+          return (row) => !set.has(cell(row));
+        }
         case 'currentassociate':
           return (row) => cell(row) === settings.caller;
         // Not in the restriction-type table, but in SuperOffice's own samples (Q-Associate-User).
@@ -387,8 +391,10 @@ function comparisonFor<Row>(
           return (row) => cell(row) < a;
         case 'between':
           return (row) => cell(row) >= a && cell(row) <= b;
-        case 'in':
-          return (row) => numbers.includes(cell(row));
+        case 'in': {
+          const set = new Set(numbers);
+          return (row) => set.has(cell(row));
+        }
         default:
           throw refuse();
       }

@@ -55,6 +55,7 @@ import {
   type ContentFeedType,
   feedDefinitions,
   mergeLogPage,
+  personElementsPage,
   recyclePage,
   userPage,
 } from './superoffice-feeds.js';
@@ -64,6 +65,7 @@ import {
   contactRowRecord,
   deletedRecord,
   personRecord,
+  personRowRecord,
   ticketRecord,
   userRecord,
 } from './superoffice-records.js';
@@ -72,11 +74,15 @@ import {
   changeRowSchema,
   contactEntitySchema,
   contactRowSchema,
+  emailRowSchema,
   errorBodySchema,
   keyRowSchema,
   mergeLogRowSchema,
   personEntitySchema,
+  personRowSchema,
+  phoneRowSchema,
   principalSchema,
+  type RankedElement,
   recycleRowSchema,
   ticketEntitySchema,
   userRowSchema,
@@ -338,14 +344,10 @@ export class SuperOfficeConnector implements Connector {
         changed.push({ id, stampMs, raw });
       }
       if (rows.length >= this.#pageSize) mustAdvance(lastId, progress.afterId, definition.label);
-      // A contact's row is its record; persons and tickets are read one GET each.
-      const fetched = await Promise.all(
-        changed.map(({ id, raw }) =>
-          definition.contentInRow
-            ? this.#recordOfRow(feedType, id, raw, definition.label)
-            : this.#readRecordOrRejection(feedType, id),
-        ),
-      );
+      // A contact's or person's row is its record (with the person's e-mail and phone rows); tickets are read one GET each.
+      const fetched = definition.contentInRow
+        ? await this.#recordsOfRows(feedType, changed, definition.label)
+        : await Promise.all(changed.map(({ id }) => this.#readRecordOrRejection(feedType, id)));
       const records: SourceRecord[] = [];
       let high = progress.high;
       fetched.forEach((record, index) => {
@@ -369,16 +371,47 @@ export class SuperOfficeConnector implements Connector {
     }
   }
 
-  /** The record a list row carries (contacts), or why it could not be read from the row. */
-  async #recordOfRow(
+  /** The records list rows carry (contacts; persons with their e-mail and phone rows), or why a row could not be read. */
+  async #recordsOfRows(
     type: ContentFeedType,
-    id: number,
-    raw: unknown,
+    rows: readonly { id: number; raw: unknown }[],
     label: string,
-  ): Promise<SourceRecord | RejectedRecord | null> {
-    if (type !== 'contact') throw new SyncError('bug', `SuperOffice ${type} rows do not carry the record`);
-    const result = readRow(contactRowSchema, raw, 'contact.contact_id', label);
-    return result.ok ? contactRowRecord(result.row) : { type, id: String(id), error: result.error };
+  ): Promise<(SourceRecord | RejectedRecord | null)[]> {
+    const rejected = (id: number, error: SyncError): RejectedRecord => ({ type, id: String(id), error });
+    if (type === 'contact') {
+      return rows.map(({ id, raw }) => {
+        const result = readRow(contactRowSchema, raw, 'contact.contact_id', label);
+        return result.ok ? contactRowRecord(result.row) : rejected(id, result.error);
+      });
+    }
+    if (type !== 'person') throw new SyncError('bug', `SuperOffice ${type} rows do not carry the record`);
+    if (rows.length === 0) return [];
+    const ids = rows.map(({ id }) => id);
+    const [emails, phones] = await Promise.all([this.#elementsOf('email', ids), this.#elementsOf('phone', ids)]);
+    return rows.map(({ id, raw }) => {
+      const result = readRow(personRowSchema, raw, 'person.person_id', label);
+      return result.ok
+        ? personRowRecord(result.row, emails.get(id) ?? [], phones.get(id) ?? [])
+        : rejected(id, result.error);
+    });
+  }
+
+  /** The e-mail or private-phone rows of some persons, by person id. */
+  async #elementsOf(table: 'email' | 'phone', personIds: readonly number[]): Promise<Map<number, RankedElement[]>> {
+    const byPerson = new Map<number, RankedElement[]>();
+    const top = 1000;
+    let afterId = 0;
+    for (;;) {
+      const rows = await this.#list(personElementsPage(table, personIds, afterId, top));
+      for (const raw of rows) {
+        const element = rankedElement(table, raw);
+        afterId = Math.max(afterId, element.id);
+        const list = byPerson.get(element.ownerId);
+        if (list === undefined) byPerson.set(element.ownerId, [element]);
+        else list.push(element);
+      }
+      if (rows.length < top) return byPerson;
+    }
   }
 
   /**
@@ -710,6 +743,29 @@ function readRow<T>(schema: z.ZodType<T>, raw: unknown, keyColumn: string, path:
       'malformed',
       `SuperOffice answered a ${path} row ${which} of an unexpected shape${issue === undefined ? '' : ` at ${issue.path.join('.') || '(root)'}: ${issue.message}`}`,
     ),
+  };
+}
+
+/**
+ * An e-mail or phone row as a ranked element of its person. A row we cannot read fails the read
+ * of the page: leaving it out would report a person without that address.
+ */
+function rankedElement(table: 'email' | 'phone', raw: unknown): RankedElement & { ownerId: number } {
+  if (table === 'email') {
+    const row = parseRow(emailRowSchema, raw);
+    return {
+      id: row['email.email_id'],
+      ownerId: row['email.person_id'],
+      rank: row['email.rank'] ?? 0,
+      value: row['email.email_address'] ?? null,
+    };
+  }
+  const row = parseRow(phoneRowSchema, raw);
+  return {
+    id: row['phone.phone_id'],
+    ownerId: row['phone.owner_id'],
+    rank: row['phone.rank'] ?? 0,
+    value: row['phone.phone'] ?? null,
   };
 }
 

@@ -10,8 +10,10 @@
  *   field is a UtcDateTime (DB-person, DB-contact), filtered with `afterTime` as SuperOffice's own
  *   best-practice query does on `mergemovelog.registered` (D-BP, D-ODATA dynamic-provider). The
  *   Person and SimpleContact archives only offer day-granular `date` columns, which made every
- *   cycle re-read a day of records. A contact's row carries the whole record (name, dates), so
- *   contacts need no GET; persons and tickets do (see the connector);
+ *   cycle re-read a day of records. A contact's row carries the whole record (name, dates); a
+ *   person's row with its e-mail and private-phone rows (email and phone tables, two queries per
+ *   page of changed persons) carries the whole person: neither needs a GET. Tickets do (see the
+ *   connector);
  * - soft deletes: RecyclePerson / RecycleContact with the `forAllUsers` entity ("deleted
  *   contacts/companies for all users", AP-recycleperson, AP-recyclecontact);
  * - merges: the Dynamic provider on `mergemovelog` (D-BP, DB-mergemovelog), per table number
@@ -55,6 +57,50 @@ export interface FeedDefinition {
  */
 export const contactContentColumns = ['contact.name', 'contact.registered', 'contact.DeletedDate'] as const;
 
+/**
+ * The person fields a person record needs besides its e-mails and phones (DB-person). E-mails and
+ * private phones are rows of the email and phone tables (`personElementsPage`).
+ */
+export const personContentColumns = [
+  'person.contact_id',
+  'person.firstname',
+  'person.middleName',
+  'person.lastname',
+  'person.registered',
+  'person.DeletedDate',
+] as const;
+
+/** `phone.ptype_idx` of a person's private phone (EnumPhoneType PersonPrivate). */
+export const personPrivatePhoneType = 16388;
+
+/**
+ * The e-mails (DB-email: `person_id`, `email_address`, `rank`) or private phones (DB-phone:
+ * `owner_id`, `ptype_idx`, `phone`, `rank`) of the given persons, paged by row id.
+ */
+export function personElementsPage(
+  table: 'email' | 'phone',
+  personIds: readonly number[],
+  afterId: number,
+  top: number,
+): ArchiveListQuery {
+  const ids = personIds.join(',');
+  return table === 'email'
+    ? {
+        path: '/Archive/dynamic',
+        select: 'email.email_id,email.person_id,email.email_address,email.rank',
+        filter: `email.person_id in (${ids}) and email.email_id gt ${afterId}`,
+        orderBy: 'email.email_id',
+        top,
+      }
+    : {
+        path: '/Archive/dynamic',
+        select: 'phone.phone_id,phone.owner_id,phone.phone,phone.rank',
+        filter: `phone.owner_id in (${ids}) and phone.ptype_idx eq ${personPrivatePhoneType} and phone.phone_id gt ${afterId}`,
+        orderBy: 'phone.phone_id',
+        top,
+      };
+}
+
 export interface RecycleDefinition {
   readonly path: string;
   readonly keyColumn: string;
@@ -83,8 +129,8 @@ export const feedDefinitions: Readonly<Record<ContentFeedType, FeedDefinition>> 
     keyColumn: 'person.person_id',
     stampColumn: 'person.updated',
     stampInTenantZone: false,
-    page: dynamicPage('person'),
-    contentInRow: false,
+    page: dynamicPage('person', personContentColumns),
+    contentInRow: true,
     recycle: {
       path: '/Archive/RecyclePerson',
       keyColumn: 'personId',

@@ -6,10 +6,12 @@
 import type { PropertyValue, SourceRecord, SuperOfficeRecordType } from '../../core/model.js';
 import { wireDateToIso } from './superoffice-dates.js';
 import type {
+  RankedElement,
   WireContact,
   WireContactRow,
   WireEntityElement,
   WirePerson,
+  WirePersonRow,
   WireTicket,
   WireUserRow,
 } from './superoffice-wire.js';
@@ -40,6 +42,8 @@ export function personRecord(person: WirePerson): SourceRecord {
   }
   if (person.PrivatePhones !== undefined) values['PrivatePhones.Value'] = firstValue(person.PrivatePhones);
   const createdAt = wireDateToIso(person.CreatedDate);
+  // The label is built from the name parts, as from a list row (FullName follows user settings).
+  const label = joinName(person.Firstname, person.MiddleName, person.Lastname);
   return {
     ref: { system: 'superoffice', type: 'person', id: String(person.PersonId) },
     values,
@@ -47,10 +51,38 @@ export function personRecord(person: WirePerson): SourceRecord {
     modifiedAt: wireDateToIso(person.UpdatedDate),
     deleted: false,
     facts: {
-      label: person.FullName ?? joinName(person.Firstname, person.MiddleName, person.Lastname),
+      label: label === '' ? (person.FullName ?? '') : label,
       ...(createdAt === null ? {} : { createdAt }),
     },
   };
+}
+
+/**
+ * A person from its Dynamic-provider row and its e-mail and private-phone rows, the same record
+ * `personRecord` makes from the entity (whose arrays are in rank order); null for a soft-deleted row.
+ */
+export function personRowRecord(
+  row: WirePersonRow,
+  emails: readonly RankedElement[],
+  privatePhones: readonly RankedElement[],
+): SourceRecord | null {
+  const deletedDate = row['person.DeletedDate'];
+  if (deletedDate !== undefined && deletedDate !== null && wireDateToIso(deletedDate) !== null) return null;
+  const ranked = (elements: readonly RankedElement[]) =>
+    [...elements]
+      .sort((left, right) => left.rank - right.rank || left.id - right.id)
+      .map((element) => ({ Value: element.value }));
+  return personRecord({
+    PersonId: row['person.person_id'],
+    Firstname: row['person.firstname'] ?? null,
+    MiddleName: row['person.middleName'] ?? null,
+    Lastname: row['person.lastname'] ?? null,
+    CreatedDate: row['person.registered'] ?? '',
+    UpdatedDate: row['person.updated'],
+    Emails: ranked(emails),
+    PrivatePhones: ranked(privatePhones),
+    Contact: { ContactId: row['person.contact_id'] ?? 0 },
+  });
 }
 
 /**

@@ -102,6 +102,40 @@ export const contactRowSchema = z.object({
 });
 export type WireContactRow = z.infer<typeof contactRowSchema>;
 
+/** A person row of the Dynamic provider on the person table (DB-person). */
+export const personRowSchema = z.object({
+  'person.person_id': intCell,
+  'person.updated': z.string(),
+  'person.contact_id': intCell.nullish(),
+  'person.firstname': z.string().nullish(),
+  'person.middleName': z.string().nullish(),
+  'person.lastname': z.string().nullish(),
+  'person.registered': z.string().nullish(),
+  'person.DeletedDate': z.string().nullish(),
+});
+export type WirePersonRow = z.infer<typeof personRowSchema>;
+
+/** An e-mail row (DB-email) or a phone row (DB-phone) of a person: owner, value, rank. */
+export const emailRowSchema = z.object({
+  'email.email_id': intCell,
+  'email.person_id': intCell,
+  'email.email_address': z.string().nullish(),
+  'email.rank': intCell.nullish(),
+});
+export const phoneRowSchema = z.object({
+  'phone.phone_id': intCell,
+  'phone.owner_id': intCell,
+  'phone.phone': z.string().nullish(),
+  'phone.rank': intCell.nullish(),
+});
+
+/** A person's e-mails or phones in rank order (ties by row id), as the entity lists them. */
+export interface RankedElement {
+  readonly id: number;
+  readonly rank: number;
+  readonly value: string | null;
+}
+
 /** A merge/move log row (DB-mergemovelog): which record went into which. */
 export const mergeLogRowSchema = z.object({
   'mergemovelog.mergemovelog_id': intCell,

@@ -1,6 +1,7 @@
 /**
  * Reads follow change (issue 13 item 6): a quiet cycle makes a few list calls whatever the
- * tenant's size, and a cycle after k edits about k more; contacts come from their list rows.
+ * tenant's size, and a cycle after k edits about k more; contacts and persons come from their list
+ * rows (a person's e-mails and phones from two more queries per page of changed persons).
  * bench/superoffice-connector.ts prints the same figures at 50,000 persons.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -55,11 +56,14 @@ describe('SuperOffice connector: what a read costs', () => {
     await simulator.close();
   });
 
-  it('reads contacts from their list rows: the initial read GETs no contact', async () => {
+  it('reads contacts and persons from their list rows: the initial read GETs none of them', async () => {
     simulator.calls.reset();
     const first = await cycle();
     expect(first.get('contact')).toHaveLength(300);
-    expect(simulator.calls.count('GET /Contact/{id}')).toBe(0);
+    expect(first.get('person')?.length).toBeGreaterThan(1000);
+    expect(simulator.calls.count('GET /Contact/{id}') + simulator.calls.count('GET /Person/{id}')).toBe(0);
+    // Persons in 3 pages, each with its e-mail and phone query; contacts 1 page; tickets: list and GETs.
+    expect(simulator.calls.total - simulator.calls.count('GET /Ticket/{id}')).toBeLessThanOrEqual(20);
   });
 
   it('makes a few list calls and no GET in a quiet cycle, after importing 1,000 persons', async () => {
@@ -72,7 +76,7 @@ describe('SuperOffice connector: what a read costs', () => {
     expect(simulator.calls.total).toBeLessThanOrEqual(8);
   });
 
-  it('makes one GET more per edited person or ticket, and none for an edited contact', async () => {
+  it('makes one GET more per edited ticket, two queries more for edited persons, and none for an edited contact', async () => {
     clock.advance(60_000);
     for (const id of [11, 12, 13]) simulator.data.editPerson(id, { lastname: `Edited ${id}` });
     simulator.data.editTicket(4, { title: 'Edited subject' });
@@ -87,8 +91,8 @@ describe('SuperOffice connector: what a read costs', () => {
     ).toEqual(['11', '12', '13']);
     expect(edited.get('ticket')?.map((record) => record.ref.id)).toEqual(['4']);
     expect(edited.get('contact')?.map((record) => record.values.Name)).toEqual(['Edited AS']);
-    expect(getsById(simulator)).toBe(4);
-    expect(simulator.calls.total).toBeLessThanOrEqual(8 + 4);
+    expect(getsById(simulator)).toBe(1);
+    expect(simulator.calls.total).toBeLessThanOrEqual(8 + 2 + 1);
   });
 
   it("catches an e-mail-only edit in the feed when SuperOffice moves the person's stamp for it", async () => {

@@ -10,6 +10,7 @@ import {
   contactRecord,
   contactRowRecord,
   personRecord,
+  personRowRecord,
   ticketRecord,
   userRecord,
 } from '../../../src/connectors/superoffice/superoffice-records.js';
@@ -17,6 +18,7 @@ import {
   contactEntitySchema,
   contactRowSchema,
   personEntitySchema,
+  personRowSchema,
   ticketEntitySchema,
   userRowSchema,
 } from '../../../src/connectors/superoffice/superoffice-wire.js';
@@ -204,6 +206,29 @@ describe('SuperOffice wire to records', () => {
     expect(wireDateToIso('0001-01-01T00:00:00')).toBeNull();
     expect(wireDateToIso('2025-01-15T12:00:00', 'Europe/Oslo')).toBe('2025-01-15T11:00:00Z');
     expect(wireDateToIso('2025-07-15T12:00:00', 'Europe/Oslo')).toBe('2025-07-15T10:00:00Z');
+  });
+
+  it('makes the same person record from Dynamic person, e-mail and phone rows as from the PersonEntity, ranking the rows', () => {
+    const fromEntity = personRecord(personEntitySchema.parse(personPayload));
+    const row = personRowSchema.parse({
+      PrimaryKey: '174644',
+      EntityName: 'person',
+      'person.person_id': 174644,
+      'person.updated': '2022-07-14T14:44:54',
+      'person.contact_id': personPayload.Contact.ContactId,
+      'person.firstname': 'Steve',
+      'person.middleName': 'Jack',
+      'person.lastname': 'Johnson',
+      'person.registered': '2022-07-14T14:42:01',
+      'person.DeletedDate': null,
+    });
+    // Rows come in id order; the rank decides (the private address was added first but ranks second).
+    const emails = [
+      { id: 7, rank: 2, value: 'steve@home.example' },
+      { id: 9, rank: 1, value: 'stevejhnson@email1.com' },
+    ];
+    expect(personRowRecord(row, emails, [])).toEqual(fromEntity);
+    expect(personRowRecord({ ...row, 'person.DeletedDate': '2024-01-01T00:00:00' }, emails, [])).toBeNull();
   });
 
   it('makes the same contact record from a Dynamic contact row as from the ContactEntity, and none for a soft-deleted row', () => {
