@@ -154,7 +154,12 @@ try {
     },
   );
   const bound = listPageBound(simulator);
-  console.log(`  initial sync: ${initialCalls} calls; list-page bound ${bound} (one call per ${pageSize} rows)`);
+  const getsById = Object.entries(simulator.calls.snapshot())
+    .filter(([endpoint]) => endpoint.endsWith('/{id}'))
+    .reduce((sum, [, count]) => sum + count, 0);
+  console.log(
+    `  initial sync: ${initialCalls} calls (${initialCalls - getsById} list calls, ${getsById} GETs of one record); list-page bound ${bound} (one call per ${pageSize} rows)`,
+  );
 
   // 2. A quiet cycle.
   clock.advance(15 * 60_000);
