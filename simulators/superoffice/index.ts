@@ -66,6 +66,11 @@ export interface SuperOfficeSimulatorOptions {
   entitiesDefault?: 'first' | 'all';
   /** Accept undocumented filter operators on `associate` columns (e.g. `in`); default false: 400. */
   lenientOperators?: boolean;
+  /**
+   * The longest query string answered (default 2048, IIS's default `maxQueryString`); a longer one is
+   * refused with 414. SuperOffice offers POST for archive queries too long for a URL (§4.1).
+   */
+  maxQueryStringLength?: number;
 }
 
 export interface SuperOfficeSimulator {
@@ -117,7 +122,13 @@ export async function startSuperOfficeSimulator(
   });
   const faults = new FaultInjector();
   const calls = new CallCounter();
-  const app = buildServer(context, faults, calls, options.credentials ?? defaultCredentials);
+  const app = buildServer(
+    context,
+    faults,
+    calls,
+    options.credentials ?? defaultCredentials,
+    options.maxQueryStringLength ?? 2048,
+  );
 
   await app.listen({ host: '127.0.0.1', port: options.port ?? 0 });
   const address = app.server.address();
@@ -161,6 +172,7 @@ function buildServer(
   faults: FaultInjector,
   calls: CallCounter,
   credentials: Credentials,
+  maxQueryStringLength: number,
 ): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: 10 * 1024 * 1024 });
   const apiPrefix = `/${context.tenant}/api/v1`;
@@ -186,6 +198,14 @@ function buildServer(
       : pattern;
     calls.record(request.method, endpoint);
 
+    const queryString = request.url.includes('?') ? request.url.slice(request.url.indexOf('?') + 1) : '';
+    if (queryString.length > maxQueryStringLength) {
+      return reply
+        .code(414)
+        .send(
+          new ApiError(414, 'Exception', `The query string is longer than ${maxQueryStringLength} characters`).body(),
+        );
+    }
     const fault = faults.draw(
       request.url.startsWith(apiPrefix) ? request.url.slice(apiPrefix.length).split('?')[0] : undefined,
     );

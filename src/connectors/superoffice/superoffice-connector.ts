@@ -55,7 +55,9 @@ import {
   type ContentFeedType,
   feedDefinitions,
   mergeLogPage,
+  type PersonSelection,
   personElementsPage,
+  personIdsPerQuery,
   recyclePage,
   userPage,
 } from './superoffice-feeds.js';
@@ -346,7 +348,12 @@ export class SuperOfficeConnector implements Connector {
       if (rows.length >= this.#pageSize) mustAdvance(lastId, progress.afterId, definition.label);
       // A contact's or person's row is its record (with the person's e-mail and phone rows); tickets are read one GET each.
       const fetched = definition.contentInRow
-        ? await this.#recordsOfRows(feedType, changed, definition.label)
+        ? await this.#recordsOfRows(
+            feedType,
+            changed,
+            definition.label,
+            lower === null ? { kind: 'range', after: progress.afterId, upTo: lastId } : undefined,
+          )
         : await Promise.all(changed.map(({ id }) => this.#readRecordOrRejection(feedType, id)));
       const records: SourceRecord[] = [];
       let high = progress.high;
@@ -376,6 +383,7 @@ export class SuperOfficeConnector implements Connector {
     type: ContentFeedType,
     rows: readonly { id: number; raw: unknown }[],
     label: string,
+    wholePage: PersonSelection | undefined,
   ): Promise<(SourceRecord | RejectedRecord | null)[]> {
     const rejected = (id: number, error: SyncError): RejectedRecord => ({ type, id: String(id), error });
     if (type === 'contact') {
@@ -386,8 +394,19 @@ export class SuperOfficeConnector implements Connector {
     }
     if (type !== 'person') throw new SyncError('bug', `SuperOffice ${type} rows do not carry the record`);
     if (rows.length === 0) return [];
+    // A whole page of persons (initial read, sweep) by its key range; the few a feed reports by id.
     const ids = rows.map(({ id }) => id);
-    const [emails, phones] = await Promise.all([this.#elementsOf('email', ids), this.#elementsOf('phone', ids)]);
+    const selections: PersonSelection[] =
+      wholePage !== undefined
+        ? [wholePage]
+        : Array.from({ length: Math.ceil(ids.length / personIdsPerQuery) }, (_, index) => ({
+            kind: 'ids' as const,
+            ids: ids.slice(index * personIdsPerQuery, (index + 1) * personIdsPerQuery),
+          }));
+    const [emails, phones] = await Promise.all([
+      this.#elementsOf('email', selections),
+      this.#elementsOf('phone', selections),
+    ]);
     return rows.map(({ id, raw }) => {
       const result = readRow(personRowSchema, raw, 'person.person_id', label);
       return result.ok
@@ -397,21 +416,27 @@ export class SuperOfficeConnector implements Connector {
   }
 
   /** The e-mail or private-phone rows of some persons, by person id. */
-  async #elementsOf(table: 'email' | 'phone', personIds: readonly number[]): Promise<Map<number, RankedElement[]>> {
+  async #elementsOf(
+    table: 'email' | 'phone',
+    selections: readonly PersonSelection[],
+  ): Promise<Map<number, RankedElement[]>> {
     const byPerson = new Map<number, RankedElement[]>();
     const top = 1000;
-    let afterId = 0;
-    for (;;) {
-      const rows = await this.#list(personElementsPage(table, personIds, afterId, top));
-      for (const raw of rows) {
-        const element = rankedElement(table, raw);
-        afterId = Math.max(afterId, element.id);
-        const list = byPerson.get(element.ownerId);
-        if (list === undefined) byPerson.set(element.ownerId, [element]);
-        else list.push(element);
+    for (const persons of selections) {
+      let afterId = 0;
+      for (;;) {
+        const rows = await this.#list(personElementsPage(table, persons, afterId, top));
+        for (const raw of rows) {
+          const element = rankedElement(table, raw);
+          afterId = Math.max(afterId, element.id);
+          const list = byPerson.get(element.ownerId);
+          if (list === undefined) byPerson.set(element.ownerId, [element]);
+          else list.push(element);
+        }
+        if (rows.length < top) break;
       }
-      if (rows.length < top) return byPerson;
     }
+    return byPerson;
   }
 
   /**

@@ -74,28 +74,43 @@ export const personContentColumns = [
 export const personPrivatePhoneType = 16388;
 
 /**
+ * Which persons' e-mails or phones to read: every person with a key in `(after, upTo]` (a whole
+ * page of an initial read or a sweep), or the listed ones (the few a change feed reports; at most
+ * `personIdsPerQuery`, so the URL stays short: long queries are meant for POST, §4.1).
+ */
+export type PersonSelection =
+  | { readonly kind: 'range'; readonly after: number; readonly upTo: number }
+  | { readonly kind: 'ids'; readonly ids: readonly number[] };
+
+export const personIdsPerQuery = 100;
+
+/**
  * The e-mails (DB-email: `person_id`, `email_address`, `rank`) or private phones (DB-phone:
- * `owner_id`, `ptype_idx`, `phone`, `rank`) of the given persons, paged by row id.
+ * `owner_id`, `ptype_idx`, `phone`, `rank`) of some persons, paged by row id.
  */
 export function personElementsPage(
   table: 'email' | 'phone',
-  personIds: readonly number[],
+  persons: PersonSelection,
   afterId: number,
   top: number,
 ): ArchiveListQuery {
-  const ids = personIds.join(',');
+  const owner = table === 'email' ? 'email.person_id' : 'phone.owner_id';
+  const whose =
+    persons.kind === 'range'
+      ? `${owner} gt ${persons.after} and ${owner} lt ${persons.upTo + 1}`
+      : `${owner} in (${persons.ids.join(',')})`;
   return table === 'email'
     ? {
         path: '/Archive/dynamic',
         select: 'email.email_id,email.person_id,email.email_address,email.rank',
-        filter: `email.person_id in (${ids}) and email.email_id gt ${afterId}`,
+        filter: `${whose} and email.email_id gt ${afterId}`,
         orderBy: 'email.email_id',
         top,
       }
     : {
         path: '/Archive/dynamic',
         select: 'phone.phone_id,phone.owner_id,phone.phone,phone.rank',
-        filter: `phone.owner_id in (${ids}) and phone.ptype_idx eq ${personPrivatePhoneType} and phone.phone_id gt ${afterId}`,
+        filter: `${whose} and phone.ptype_idx eq ${personPrivatePhoneType} and phone.phone_id gt ${afterId}`,
         orderBy: 'phone.phone_id',
         top,
       };

@@ -95,6 +95,17 @@ describe('SuperOffice connector: what a read costs', () => {
     expect(simulator.calls.total).toBeLessThanOrEqual(8 + 2 + 1);
   });
 
+  it('reads the e-mails and phones of many edited persons in queries short enough for a URL', async () => {
+    clock.advance(60_000);
+    const edited = [...simulator.data.persons.values()].filter((row) => row.deletedDate === null).slice(0, 450);
+    for (const row of edited) simulator.data.editPerson(row.personId, { title: 'Edited' });
+    simulator.calls.reset();
+    const reported = await cycle();
+    expect(reported.get('person')).toHaveLength(450);
+    // 450 ids in chunks of 100: 5 e-mail and 5 phone queries, each under the simulator's 2048-character limit.
+    expect(simulator.calls.total).toBeLessThanOrEqual(8 + 10);
+  });
+
   it("catches an e-mail-only edit in the feed when SuperOffice moves the person's stamp for it", async () => {
     const bumping = await startSuperOfficeSimulator({ seed: 5, persons: 20, emailOnlyEditBumpsUpdated: true, clock });
     const reader = new SuperOfficeConnector({ url: bumping.url, auth: { kind: 'bearer', token: 'sim-token' } });
