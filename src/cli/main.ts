@@ -7,10 +7,13 @@ import { demoCommand } from './commands/demo.js';
 import { docCommand } from './commands/doc.js';
 import { explainCommand } from './commands/explain.js';
 import { planCommand } from './commands/plan.js';
+import { relinkCommand } from './commands/relink.js';
+import { retryCommand } from './commands/retry.js';
 import { runCommand } from './commands/run.js';
 import { simulateCommand } from './commands/simulate.js';
 import { statusCommand } from './commands/status.js';
 import { syncCommand } from './commands/sync.js';
+import { unlinkCommand } from './commands/unlink.js';
 import { reportFailure } from './failure.js';
 
 export function buildProgram(): CommandUnknownOpts {
@@ -27,6 +30,9 @@ export function buildProgram(): CommandUnknownOpts {
     planCommand(),
     statusCommand(),
     explainCommand(),
+    retryCommand(),
+    relinkCommand(),
+    unlinkCommand(),
     docCommand(),
     simulateCommand(),
   ]) {

@@ -36,9 +36,15 @@ export async function openTenant(config: TandemConfig, logger: Logger, tuning: T
   const tokenFile = zendeskAuth.kind === 'oauth' ? zendeskAuth.tokenFile : undefined;
   const zendeskStartAuth = zendeskAuthWithStoredTokens(zendeskAuth);
   const store = await openStore(config.db);
+  const superofficeConnection = connections.superoffice;
   const superoffice = new SuperOfficeConnector({
-    url: connections.superoffice.url,
-    auth: connections.superoffice.auth,
+    ...(superofficeConnection.url === undefined ? {} : { url: superofficeConnection.url }),
+    ...(superofficeConnection.customerId === undefined ? {} : { customerId: superofficeConnection.customerId }),
+    ...(superofficeConnection.environmentUrl === undefined
+      ? {}
+      : { environmentUrl: superofficeConnection.environmentUrl }),
+    ...(superofficeConnection.timeZone === undefined ? {} : { tenantTimeZone: superofficeConnection.timeZone }),
+    auth: superofficeConnection.auth,
     onResponse: (info) => tuning.onResponse?.('superoffice', info),
     ...tuning.superoffice,
   });

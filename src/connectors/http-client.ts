@@ -26,14 +26,27 @@ export interface ErrorDescription {
 }
 
 export interface HttpClientOptions {
-  /** Base URL without a trailing slash; request paths are appended to it. */
-  readonly baseUrl: string;
+  /**
+   * Base URL without a trailing slash; request paths are appended to it. A function is asked before
+   * every attempt, for services whose host can move (SuperOffice tenants, see `relocate`).
+   */
+  readonly baseUrl: string | (() => string | Promise<string>);
   /** The name users know the service by, used in error messages ("Zendesk"). */
   readonly serviceName: string;
   /** Authorization headers for one request; called per attempt so refreshed tokens are used. */
   readonly authorize: () => Promise<Readonly<Record<string, string>>>;
-  /** Called once on a 401; resolve true when fresh credentials were obtained and the call may be retried. */
-  readonly refreshCredentials?: () => Promise<boolean>;
+  /**
+   * Called once per request on a 401, with the authorization headers the refused attempt carried;
+   * resolve true when fresh credentials were obtained and the call may be retried.
+   */
+  readonly refreshCredentials?: (refused: Readonly<Record<string, string>>) => Promise<boolean>;
+  /**
+   * Called once per request on a 421 Misdirected Request (the service moved to another host);
+   * resolve true when a new base URL was found and the call may be retried there.
+   */
+  readonly relocate?: () => Promise<boolean>;
+  /** Headers sent with every request (before the request's own). */
+  readonly headers?: Readonly<Record<string, string>>;
   /** Turns an error answer's body into a message and field details (vendor error envelopes differ). */
   readonly describeError: (status: number, body: string) => ErrorDescription;
   /** Milliseconds to pause before the next request, read from rate-limit headers; 0 for none. */
@@ -114,14 +127,30 @@ export class HttpClient {
   async request<T>(method: HttpMethod, path: string, options: RequestOptions<T>): Promise<HttpResponse<T>> {
     const repeatable = options.repeatable ?? method !== 'POST';
     let refreshed = false;
+    let relocated = false;
+    let sentAuthorization: Readonly<Record<string, string>> = {};
     const attempt = async (): Promise<HttpResponse<T>> => {
       try {
-        return await this.#queue.add(() => this.#send(method, path, options));
+        return await this.#queue.add(() =>
+          this.#send(method, path, options, (used) => {
+            sentAuthorization = used;
+          }),
+        );
       } catch (error) {
         if (!(error instanceof SyncError)) throw new AbortError(asError(error));
         if (error.code === 'auth' && error.status === 401 && !refreshed && this.#options.refreshCredentials) {
           refreshed = true;
-          if (await this.#options.refreshCredentials()) throw error; // retried with the new token
+          // A renewal that fails for a passing reason is tried again with the next attempt.
+          const renewed = await this.#options.refreshCredentials(sentAuthorization).catch((failure: unknown) => {
+            if (!(failure instanceof SyncError) || !failure.retryable) throw new AbortError(asError(failure));
+            refreshed = false;
+            throw failure;
+          });
+          if (renewed) throw error; // retried with the new credentials
+        }
+        if (error.status === 421 && !relocated && this.#options.relocate) {
+          relocated = true;
+          if (await this.#options.relocate()) throw error; // retried at the new host
         }
         const action = error.status === undefined ? 'retry' : classifyStatus(error.status).action;
         if (action === 'fail' || !maySendAgain(error.status, repeatable)) throw new AbortError(error);
@@ -147,16 +176,25 @@ export class HttpClient {
     this.#pausedUntil = Math.max(this.#pausedUntil, Date.now() + ms);
   }
 
-  async #send<T>(method: HttpMethod, path: string, options: RequestOptions<T>): Promise<HttpResponse<T>> {
+  async #send<T>(
+    method: HttpMethod,
+    path: string,
+    options: RequestOptions<T>,
+    onAuthorization: (headers: Readonly<Record<string, string>>) => void,
+  ): Promise<HttpResponse<T>> {
     const wait = this.#pausedUntil - Date.now();
     if (wait > 0) await sleep(wait);
-    const url = new URL(this.#options.baseUrl + path);
+    const base = this.#options.baseUrl;
+    const url = new URL((typeof base === 'string' ? base : await base()) + path);
     for (const [name, value] of Object.entries(options.query ?? {})) {
       if (value !== undefined) url.searchParams.set(name, String(value));
     }
+    const authorization = await this.#options.authorize();
+    onAuthorization(authorization);
     const headers: Record<string, string> = {
       accept: 'application/json',
-      ...(await this.#options.authorize()),
+      ...this.#options.headers,
+      ...authorization,
       ...options.headers,
     };
     let bodyText: string | undefined;

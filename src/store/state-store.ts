@@ -109,7 +109,9 @@ export type HistoryEvent =
   | 'written' // a write succeeded (created, updated, unchanged)
   | 'write-failed'
   | 'waiting' // a write waits for a dependency
-  | 'held'; // a value deliberately left as it is (read-only, agent-only, no counterpart, duplicate name)
+  | 'held' // a value deliberately left as it is (read-only, agent-only, no counterpart, duplicate name)
+  | 'unlinked' // a person took a record out of the entity (`tandem relink`/`unlink`; detail: to)
+  | 'retry'; // a person made the entity's failed writes due now (`tandem retry`)
 
 export interface HistoryEntry {
   readonly entityId: string;
@@ -198,6 +200,27 @@ export interface FlowCounts {
   readonly failed: number;
   /** Entities with at least one recorded conflict. */
   readonly conflicted: number;
+}
+
+/**
+ * The live SuperOffice records of one type, each counted once, in the first state that applies:
+ * linked (its entity has a live Zendesk record of the flow), ambiguous, failed (its create was
+ * refused), waiting (for a dependency), held (its create waits for a person: a name taken or
+ * missing), out of scope (the flow's create rule leaves it out: a person on no synced ticket),
+ * writing (its create is in the outbox), or unplanned (not planned yet: the next cycle does it).
+ */
+export interface FlowBreakdown {
+  readonly system: SystemName;
+  readonly type: RecordType;
+  readonly records: number;
+  readonly linked: number;
+  readonly ambiguous: number;
+  readonly failed: number;
+  readonly waiting: number;
+  readonly held: number;
+  readonly outOfScope: number;
+  readonly writing: number;
+  readonly unplanned: number;
 }
 
 export interface StateStore {
@@ -344,6 +367,50 @@ export interface StateStore {
   ): Promise<
     readonly { entityId: string; kind: EntityKind; waits: readonly string[]; holds: Readonly<Record<string, string>> }[]
   >;
+
+  // --- what `tandem status` pages through (each list in a stable order, after `after`) -------
+
+  /**
+   * Entities with something to show: they wait, hold values, or keep a value a conflict decided
+   * (a base value whose rule is `conflict-*`); with their members, ordered by id.
+   */
+  pageNotedEntities(after: string | null, limit: number): Promise<readonly EntitySnapshot[]>;
+  /** The history entries of these events of the given entities, by entity then oldest first. */
+  historyOfEntities(entityIds: readonly string[], events: readonly HistoryEvent[]): Promise<readonly HistoryEntry[]>;
+  /** Unlinked live records with an ambiguity, ordered by system, type, id. */
+  pageAmbiguities(after: RecordRef | null, limit: number): Promise<readonly StoredRecord[]>;
+  /** Outbox rows that failed at least once, ordered by key. */
+  pageFailedOutbox(after: string | null, limit: number): Promise<readonly OutboxRow[]>;
+  /** Deleted records that are still members of an entity, ordered by system, type, id. */
+  pageDeletedMembers(after: RecordRef | null, limit: number): Promise<readonly StoredRecord[]>;
+  /** Per SuperOffice record type (flow), its live records in disjoint states; see FlowBreakdown. */
+  flowBreakdown(): Promise<readonly FlowBreakdown[]>;
+
+  // --- what a person does (`tandem retry`, `relink`, `unlink`); each is one transaction ----------
+
+  /**
+   * Makes failed outbox rows due at `at` (state pending) and marks their entities dirty, so the
+   * next cycle plans them again and sends what is still needed: the rows of one entity, or every
+   * row that failed. Returns the keys made due. History entries are appended.
+   */
+  retryOutbox(
+    scope: { readonly entityId: string } | 'every-failed',
+    at: string,
+    history: (row: OutboxRow) => HistoryEntry,
+  ): Promise<readonly string[]>;
+  /**
+   * Moves a record into another entity (created with `newEntity` when given), or out of every
+   * entity (`to` null). The record starts afresh there: no known values, no ambiguity; update rows
+   * aimed at it are dropped (they carried the old entity's values). An entity left without records
+   * is emptied (base, holds, waits, claim, outbox rows). Both entities, and those that point at
+   * them, are planned again. History entries are appended. An unknown record changes nothing.
+   */
+  moveRecord(
+    ref: RecordRef,
+    to: { readonly entityId: string; readonly newEntity?: EntityKind } | null,
+    history: readonly HistoryEntry[],
+    at: string,
+  ): Promise<void>;
 
   /**
    * Runs `work` and rolls back everything it changed, also when it succeeds: `tandem plan` runs a

@@ -121,7 +121,9 @@ describe('configuration', () => {
       env: { TANDEM_ZENDESK_URL: 'https://acme.zendesk.com', TANDEM_ZENDESK_OAUTH_TOKEN: 't' },
       cwd: emptyDir(),
     });
-    expect(() => requireConnections(config)).toThrow(/TANDEM_SUPEROFFICE_URL is not set/);
+    expect(() => requireConnections(config)).toThrow(
+      /TANDEM_SUPEROFFICE_CUSTOMER_ID .*or TANDEM_SUPEROFFICE_URL \(on-site\) is not set/,
+    );
   });
 
   it('wants all three refresh settings or none', () => {

@@ -38,6 +38,8 @@ export interface SyncHarnessOptions {
   zendesk?: ZendeskSimulatorOptions;
   /** The SQLite file; default `tandem.db` in a fresh temporary directory (removed on close). */
   dbPath?: string;
+  /** The SuperOffice tenant's base time zone as configured (TANDEM_SUPEROFFICE_TIME_ZONE); default unset. */
+  superofficeTimeZone?: string;
   /** Start the Zendesk account with one ticket, as a new real account does (its sample ticket). Default false. */
   zendeskSampleTicket?: boolean;
 }
@@ -99,7 +101,11 @@ export async function startSyncHarness(options: SyncHarnessOptions = {}): Promis
 
     const config: TandemConfig = {
       db: dbPath,
-      superoffice: { url: superoffice.url, auth: { kind: 'bearer', token: simulatorToken } },
+      superoffice: {
+        url: superoffice.url,
+        auth: { kind: 'bearer', token: simulatorToken },
+        ...(options.superofficeTimeZone === undefined ? {} : { timeZone: options.superofficeTimeZone }),
+      },
       zendesk: { url: zendesk.url, auth: { kind: 'oauth', accessToken: simulatorToken } },
       intervalSeconds: 60,
       sweepMinutes: 360,

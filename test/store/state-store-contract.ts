@@ -5,9 +5,13 @@
 import { describe, expect, it } from 'vitest';
 import type { BaseValue } from '../../src/core/entity.js';
 import type { RecordRef, SourceRecord } from '../../src/core/model.js';
+import { prepareRelink, prepareUnlink, retryWrites } from '../../src/engine/record-actions.js';
+import { collectStatus } from '../../src/engine/status.js';
 import type { EntityKind } from '../../src/spec/flows.js';
 import type { MatchChange, OutboxInsert, PlanCommit, StateStore } from '../../src/store/state-store.js';
 import { outboxKeyOfCreate, outboxKeyOfUpdate } from '../../src/store/state-store.js';
+import { buildAttentionWorld } from '../engine/attention-world.js';
+import { counterIds } from '../engine/fake-system.js';
 import { openHarness } from '../engine/harness.js';
 
 export interface StoreFactory {
@@ -774,6 +778,75 @@ export function stateStoreContract(name: string, factory: StoreFactory): void {
         expect(harness.zendesk.all('ticket')[0]?.values.due_at).toBe('2024-03-26T08:30:00Z');
         const quiet = await harness.cycle();
         expect(quiet.writes.calls).toBe(0);
+      } finally {
+        await harness.close();
+      }
+    });
+
+    it('serves status every attention item with true totals, and applies retry, relink and unlink', async () => {
+      const store = await factory.open();
+      const harness = await openHarness({ store, pageSize: 50 });
+      try {
+        await buildAttentionWorld(harness);
+        const status = await collectStatus(store);
+        expect(status.attention.byReason.map((group) => `${group.kind} ${group.reason} ${group.count}`)).toEqual([
+          'cycle interrupted 1',
+          'failed-write validation 1',
+          'conflict conflict-latest-wins 1',
+          'hold duplicate-name 1',
+          'hold missing-name 1',
+          'ambiguity not-linked 2',
+          'deletion deleted-in-superoffice 1',
+          'deletion deleted-in-zendesk 1',
+          'failed-write retrying:transient 1',
+          'hold agent-only 1',
+          'waiting dependency 1',
+        ]);
+        const flowLine = (name: string) => {
+          const flow = status.flows.find((candidate) => candidate.flow === name);
+          return [flow?.records, flow?.linked, flow?.notLinked];
+        };
+        const none = { ambiguous: 0, failed: 0, waiting: 0, held: 0, outOfScope: 0, writing: 0, unplanned: 0 };
+        expect(flowLine('person')).toEqual([2, 1, { ...none, outOfScope: 1 }]);
+        expect(flowLine('contact')).toEqual([6, 1, { ...none, failed: 2, held: 3 }]);
+        expect(flowLine('user')).toEqual([3, 1, { ...none, ambiguous: 2 }]);
+        // Every record is counted once (the waiting ticket may be linked or not: the requester rule decides).
+        for (const flow of status.flows) {
+          const notLinked = Object.values(flow.notLinked).reduce((sum, count) => sum + count, 0);
+          expect(flow.linked + notLinked).toBe(flow.records);
+        }
+        const now = harness.clock.now().toISOString();
+        const newId = counterIds('by-hand-');
+        harness.zendesk.failureRule = undefined;
+        const retried = await retryWrites(store, 'every-failed', now);
+        expect('keys' in retried && retried.keys).toHaveLength(2);
+        const taken = status.attention.items.find((item) => item.reason === 'duplicate-name');
+        // The item's command names both records: `tandem relink superoffice:contact:N zendesk:organization:M`.
+        const [, , contactRef = '', organizationRef = ''] = (taken?.command ?? '').split(' ');
+        const relink = await prepareRelink(
+          store,
+          { system: 'superoffice', type: 'contact', id: contactRef.split(':')[2] ?? '' },
+          { system: 'zendesk', type: 'organization', id: organizationRef.split(':')[2] ?? '' },
+          now,
+          newId,
+        );
+        if ('refused' in relink) throw new Error(relink.refused);
+        await relink.apply();
+        for (const deletion of status.attention.items.filter((item) => item.kind === 'deletion')) {
+          const [system, type, id] = (deletion.record ?? '').split(':') as ['zendesk', 'organization', string];
+          const unlink = await prepareUnlink(store, { system, type, id }, now, newId);
+          if ('refused' in unlink) throw new Error(unlink.refused);
+          await unlink.apply();
+        }
+        await harness.cycle();
+        const after = await collectStatus(store);
+        expect(after.attention.byReason.map((group) => `${group.kind} ${group.reason} ${group.count}`)).toEqual([
+          'conflict conflict-latest-wins 1',
+          'hold missing-name 1',
+          'ambiguity not-linked 2',
+          'hold agent-only 1',
+          'waiting dependency 1',
+        ]);
       } finally {
         await harness.close();
       }

@@ -9,10 +9,11 @@
  * RecyclePerson / RecycleContact archives; users are a scan of InternalUsers (no updated column),
  * de-duplicated by content; a user that left the list or retired is reported deleted.
  * Every list is paged by primary key (`<key> gt <last>` + `$orderBy=<key>` + `$top`), one
- * ChangePage per list page. Person, contact and ticket content is read with `GET /{Type}/{id}`
- * because only the entity documents all e-mails in rank order, the owner as an associate id and
- * TimeToReply in minutes (docs/connectors.md). A record whose GET fails on its own is rejected and
- * read again with back-off (cursor `retry`); the rest of its page goes on. `readAll` is the feed
+ * ChangePage per list page. Contacts and persons are read from their list rows (a person with its
+ * e-mail and private-phone rows); a ticket with `GET /Ticket/{id}`, because only the entity
+ * documents the owner as an associate id and TimeToReply in minutes (docs/connectors.md). A record
+ * that fails on its own is rejected; a failed GET is read again with back-off (cursor `retry`); the
+ * rest of its page goes on. Merges come from the merge/move log, proven before they are reported. `readAll` is the feed
  * read from the beginning: the sweep that also finds what no stamp shows (an e-mail- or
  * phone-only edit may leave `updated` alone: §9 item 2).
  *
@@ -49,7 +50,8 @@ import {
   seenHash,
   seenModifiedMs,
 } from './change-feed-cursor.js';
-import { httpDate, wireDateToMillis } from './superoffice-dates.js';
+import { type SuperOfficeAuth, SuperOfficeCredentials } from './superoffice-credentials.js';
+import { hasOffset, httpDate, wireDateToMillis } from './superoffice-dates.js';
 import {
   type ArchiveListQuery,
   type ContentFeedType,
@@ -71,6 +73,7 @@ import {
   ticketRecord,
   userRecord,
 } from './superoffice-records.js';
+import { TenantHost } from './superoffice-tenant-host.js';
 import {
   archiveAnswerSchema,
   changeRowSchema,
@@ -94,23 +97,33 @@ import {
   type WireUserRow,
 } from './superoffice-wire.js';
 
-export type SuperOfficeAuth =
-  | { kind: 'bearer'; token: string }
-  | { kind: 'system-user-ticket'; ticket: string; appToken: string };
+export type { SuperOfficeAuth } from './superoffice-credentials.js';
 
 export interface SuperOfficeConnectorOptions {
-  /** Tenant Web API base, e.g. https://online3.superoffice.com/Cust12345/api/v1 (TANDEM_SUPEROFFICE_URL). */
-  url: string;
+  /**
+   * A fixed tenant Web API base, e.g. https://superoffice.example.com/SuperOffice/api/v1 (on-site,
+   * TANDEM_SUPEROFFICE_URL). Without it the base is looked up for `customerId` (Online).
+   */
+  url?: string;
+  /** The Online tenant, `CustNNNNN`: its host is looked up at `environmentUrl` and followed when it moves. */
+  customerId?: string;
+  /** `https://{env}.superoffice.com`: tenant status, tokens, tickets and keys (Online). */
+  environmentUrl?: string;
   auth: SuperOfficeAuth;
+  /** The clock credentials and the tenant host use (tests move it). */
+  now?: () => number;
+  /** How long a system-user ticket lives after its last use (default 6 h). */
+  ticketLifetimeMs?: number;
   /** Observes every answer, for call counting. */
   onResponse?: (info: ResponseInfo) => void;
   /** OData $top per list page; default 500. */
   pageSize?: number;
   /** How far before the last read's watermark the next read starts, for clock skew and late commits (default 600 s). */
   overlapSeconds?: number;
-  /** Now, in ms; for the back-off of records set aside (default Date.now). */
-  clock?: () => number;
-  /** The tenant's base time zone (IANA) that ticket dates are written in; default 'UTC' (§9 item 10). */
+  /**
+   * The tenant's base time zone (IANA): how ticket dates without an offset are read while SuperOffice
+   * does not honour `SO-TimeZone` (see superoffice-dates.ts); default 'UTC'.
+   */
   tenantTimeZone?: string;
   /** Attempts after the first for a failing request (default 6). */
   retries?: number;
@@ -124,8 +137,16 @@ export interface SuperOfficeConnectorOptions {
 /** Read failures that concern one record: it is set aside, the rest of its type is read. */
 const recordErrorCodes: ReadonlySet<SyncErrorCode> = new Set(['transient', 'malformed', 'validation']);
 
-/** SuperOffice's error body (§6), or the start of whatever came instead. */
+/** SuperOffice's error body (§6), or the start of whatever came instead; a 421 says what to configure. */
 export function describeSuperOfficeError(status: number, body: string): ErrorDescription {
+  const described = describeErrorBody(status, body);
+  if (status !== 421) return described;
+  return {
+    message: `${described.message} (the tenant is served from another host now: with TANDEM_SUPEROFFICE_CUSTOMER_ID instead of a fixed URL Tandem looks it up and follows it)`,
+  };
+}
+
+function describeErrorBody(status: number, body: string): ErrorDescription {
   let json: unknown;
   try {
     json = JSON.parse(body);
@@ -159,26 +180,33 @@ export class SuperOfficeConnector implements Connector {
   readonly #http: HttpClient;
   readonly #pageSize: number;
   readonly #overlapMs: number;
-  readonly #timeZone: string;
+  readonly #tenantTimeZone: string;
+  /** Set once a ticket answer carried offsets: SuperOffice honours SO-TimeZone, so zone-less dates are UTC too. */
+  #timeZoneHonoured = false;
   readonly #conflictRetries: number;
   readonly #clock: () => number;
 
   constructor(options: SuperOfficeConnectorOptions) {
     this.#pageSize = options.pageSize ?? 500;
     this.#overlapMs = (options.overlapSeconds ?? 600) * 1000;
-    this.#clock = options.clock ?? Date.now;
-    this.#timeZone = options.tenantTimeZone ?? 'UTC';
+    // The same clock as the credentials': it also times the back-off of records set aside.
+    this.#clock = options.now ?? Date.now;
+    this.#tenantTimeZone = options.tenantTimeZone ?? 'UTC';
     this.#conflictRetries = options.conflictRetries ?? 3;
-    const auth = options.auth;
-    const headers: Readonly<Record<string, string>> =
-      auth.kind === 'bearer'
-        ? { authorization: `Bearer ${auth.token}` }
-        : // In Online the SO-AppToken header is mandatory with SOTicket (§1.2).
-          { authorization: `SOTicket ${auth.ticket}`, 'so-apptoken': auth.appToken };
+    const credentials = new SuperOfficeCredentials(options.auth, {
+      ...(options.environmentUrl === undefined ? {} : { environmentUrl: options.environmentUrl }),
+      ...(options.now === undefined ? {} : { now: options.now }),
+      ...(options.ticketLifetimeMs === undefined ? {} : { ticketLifetimeMs: options.ticketLifetimeMs }),
+    });
+    const host = tenantHostOf(options);
     this.#http = new HttpClient({
-      baseUrl: options.url.replace(/\/+$/, ''),
+      baseUrl: host instanceof TenantHost ? () => host.baseUrl() : host,
       serviceName: 'SuperOffice',
-      authorize: async () => headers,
+      authorize: () => credentials.headers(),
+      refreshCredentials: (refused) => credentials.refresh(refused),
+      ...(host instanceof TenantHost ? { relocate: () => host.relocate() } : {}),
+      // Ticket dates in UTC, tagged with their offset (D-TZ); superoffice-dates.ts copes when it is ignored.
+      headers: { 'so-timezone': timeZoneRequest },
       describeError: describeSuperOfficeError,
       onResponse: options.onResponse,
       retries: options.retries,
@@ -186,6 +214,16 @@ export class SuperOfficeConnector implements Connector {
       maxRetryDelayMs: options.maxRetryDelayMs,
       timeoutMs: options.timeoutMs,
     });
+  }
+
+  /** The zone of ticket dates that carry no offset (superoffice-dates.ts). */
+  get #timeZone(): string {
+    return this.#timeZoneHonoured ? 'UTC' : this.#tenantTimeZone;
+  }
+
+  /** Learns from a ticket date whether SuperOffice honoured SO-TimeZone (it then tags dates with offsets). */
+  #noteTicketDate(text: string | null | undefined): void {
+    if (typeof text === 'string' && hasOffset(text)) this.#timeZoneHonoured = true;
   }
 
   async verify(): Promise<void> {
@@ -324,9 +362,10 @@ export class SuperOfficeConnector implements Connector {
     }
 
     const rowSchema = changeRowSchema(definition.keyColumn, definition.stampColumn);
-    const stampZone = definition.stampInTenantZone ? this.#timeZone : 'UTC';
     for (;;) {
       signal?.throwIfAborted();
+      // Asked per page: the zone of zone-less ticket dates is learnt from the answers (superoffice-dates.ts).
+      const stampZone = definition.stampInTenantZone ? this.#timeZone : 'UTC';
       const rows = await this.#list(definition.page(progress.afterId, lower, this.#pageSize, this.#timeZone));
       const changed: { id: number; stampMs: number | null; raw: unknown }[] = [];
       const rejected: RejectedRecord[] = [];
@@ -604,6 +643,7 @@ export class SuperOfficeConnector implements Connector {
       case 'ticket': {
         const read = await this.#getEntity(`/Ticket/${id}`, ticketEntitySchema);
         if (read === null) return null;
+        this.#noteTicketDate(read.entity.LastChanged);
         // The title becomes the Zendesk subject, which Zendesk requires: a ticket without one is not spread.
         if (read.entity.Title === undefined || read.entity.Title === null) {
           throw new SyncError('malformed', `SuperOffice ticket ${id} has no Title; a ticket needs one to be synced`);
@@ -663,6 +703,9 @@ export class SuperOfficeConnector implements Connector {
       const failure = isSyncError(error)
         ? error
         : new SyncError('bug', error instanceof Error ? error.message : String(error), { cause: error });
+      // Refused credentials or wrong settings concern the whole call, not this record (connector.ts):
+      // the write rejects, and the engine keeps the row for the next cycle instead of failing it for good.
+      if (failure.code === 'auth' || failure.code === 'config') throw failure;
       return { key: operation.key, status: 'failed', error: failure };
     }
   }
@@ -725,7 +768,10 @@ export class SuperOfficeConnector implements Connector {
     return this.#readModifyWrite(
       `/Ticket/${id}`,
       ticketEntitySchema,
-      (ticket: WireTicket) => wireDateToMillis(ticket.LastChanged, this.#timeZone),
+      (ticket: WireTicket) => {
+        this.#noteTicketDate(ticket.LastChanged);
+        return wireDateToMillis(ticket.LastChanged, this.#timeZone);
+      },
       (ticket) => ticketPatch(ticket, values),
       (ticket) => ticketRecord(ticket, this.#timeZone),
     );
@@ -746,6 +792,22 @@ export class SuperOfficeConnector implements Connector {
     const [after] = await this.#listUsers(`associateDbId eq ${id}`, 1);
     return after === undefined ? { status: outcome.status } : { status: outcome.status, record: userRecord(after) };
   }
+}
+
+/** Asks for dates in UTC with their offset (D-TZ; `UTC` is the zone code of id 1 in SuperOffice's zone list). */
+const timeZoneRequest = 'UTC, includeTZOffset';
+
+/** The fixed base URL, or the tenant host to look up (Online). */
+function tenantHostOf(options: SuperOfficeConnectorOptions): string | TenantHost {
+  if (options.url !== undefined) return options.url.replace(/\/+$/, '');
+  if (options.customerId === undefined || options.environmentUrl === undefined) {
+    throw new SyncError('config', 'SuperOffice needs either a Web API URL or a customer id and environment');
+  }
+  return new TenantHost({
+    environmentUrl: options.environmentUrl,
+    customerId: options.customerId,
+    ...(options.now === undefined ? {} : { now: options.now }),
+  });
 }
 
 /** One list row validated on its own: the row, or why not; with its key column when that is readable. */

@@ -41,7 +41,7 @@ describe('SuperOffice connector: one record that cannot be read', () => {
       retries: 2,
       minRetryDelayMs: 1,
       maxRetryDelayMs: 2,
-      clock: () => now,
+      now: () => now,
     });
   });
   afterEach(async () => {
