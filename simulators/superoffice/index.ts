@@ -75,6 +75,8 @@ export interface SuperOfficeSimulatorOptions {
   clock?: SimulatorClock;
   /** The tenant's base time zone (IANA), in which ticket dates are written; default 'UTC'. */
   timeZone?: string;
+  /** Whether a merge moves the dates of the rows it repoints (tickets, persons); default false (harsher). */
+  mergeMovesStamps?: boolean;
   /** What an archive query without `$entities` lists: the provider's first entity (default, §9 item 5) or all. */
   entitiesDefault?: 'first' | 'all';
   /** Accept undocumented filter operators on `associate` columns (e.g. `in`); default false: 400. */
@@ -134,7 +136,11 @@ export async function startSuperOfficeSimulator(
 ): Promise<SuperOfficeSimulator> {
   const tenant = options.tenant ?? 'Cust12345';
   const clock = options.clock ?? new SimulatorClock();
-  const data = new TenantData({ clock, emailOnlyEditBumpsUpdated: options.emailOnlyEditBumpsUpdated ?? false });
+  const data = new TenantData({
+    clock,
+    emailOnlyEditBumpsUpdated: options.emailOnlyEditBumpsUpdated ?? false,
+    mergeMovesStamps: options.mergeMovesStamps ?? false,
+  });
   generateTenant(
     data,
     {

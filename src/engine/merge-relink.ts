@@ -6,8 +6,27 @@
  */
 import type { RecordMerge } from '../connectors/connector.js';
 import { type RecordRef, refKey, type SystemName } from '../core/model.js';
+import { flowByName, flows } from '../spec/flows.js';
+import type { MergeReferrer } from '../store/merge-follow.js';
 import type { HistoryEntry, StateStore } from '../store/state-store.js';
 import type { AmbiguityReport } from './cycle-report.js';
+
+/** The properties of `system`'s record types that point at records of `type` (spec references). */
+function referrersOf(system: SystemName, type: RecordMerge['type']): MergeReferrer[] {
+  return flows.flatMap((flow) =>
+    flow.properties.flatMap((property) => {
+      if (property.references === undefined) return [];
+      const target = flowByName(property.references);
+      const targetType = system === 'superoffice' ? target.superofficeType : target.zendeskType;
+      if (targetType !== type) return [];
+      return [
+        system === 'superoffice'
+          ? { type: flow.superofficeType, path: property.superoffice }
+          : { type: flow.zendeskType, path: property.zendesk },
+      ];
+    }),
+  );
+}
 
 export async function followMerges(
   store: StateStore,
@@ -21,7 +40,7 @@ export async function followMerges(
   for (const merge of merges) {
     const from: RecordRef = { system, type: merge.type, id: merge.from };
     const into: RecordRef = { system, type: merge.type, id: merge.into };
-    const outcome = await store.followMerge(from, into);
+    const outcome = await store.followMerge(from, into, referrersOf(system, merge.type));
     const detail = { mergedFrom: refKey(from), outcome: outcome.kind };
     if (outcome.kind === 'moved' || outcome.kind === 'same') {
       history.push({

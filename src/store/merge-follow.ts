@@ -7,9 +7,21 @@
  * Never guessed: when the surviving record already belongs to another entity that holds anything
  * else (another member, a write in the outbox), both entities stay as they are and the caller
  * reports it for a person to settle.
+ *
+ * The merge also moved what pointed at the source (its tickets, a contact's persons) to the
+ * survivor, maybe without dating those rows (so no feed reports them): the stored records of the
+ * entities referring to the source's entity that name the source are made to name the survivor,
+ * as the source system now does. A later read of them then finds nothing new.
  */
-import type { RecordRef } from '../core/model.js';
+import type { RecordRef, RecordType, SourceRecord } from '../core/model.js';
+import { contentHash } from './content-hash.js';
 import type { SqlExecutor, SqlRow } from './sql-driver.js';
+
+/** A property of another record type that points at records of the merged type (a ticket's Person). */
+export interface MergeReferrer {
+  readonly type: RecordType;
+  readonly path: string;
+}
 
 export type MergeOutcome =
   /** `into` joined the entity `from` was linked to. */
@@ -77,7 +89,54 @@ async function markDirtyWithReferrers(tx: SqlExecutor, entityIds: readonly strin
   }
 }
 
-export async function followMergeIn(tx: SqlExecutor, from: RecordRef, into: RecordRef): Promise<MergeOutcome> {
+/** Stored records referring to `entityId` whose `path` names `from`: they name `into` now. */
+async function repointReferrers(
+  tx: SqlExecutor,
+  entityId: string,
+  from: RecordRef,
+  into: RecordRef,
+  referrers: readonly MergeReferrer[],
+): Promise<void> {
+  for (const referrer of referrers) {
+    const rows = await tx.all(
+      `SELECT r.id, r.body, r.modified_at, r.deleted FROM records r
+       JOIN entity_references er ON er.entity_id = r.entity_id
+       WHERE er.referenced_id = ? AND r.system = ? AND r.type = ?`,
+      [entityId, from.system, referrer.type],
+    );
+    for (const row of rows) {
+      const body = (typeof row.body === 'string' ? JSON.parse(row.body) : row.body) as {
+        values: Record<string, string | null>;
+        alternates?: SourceRecord['alternates'];
+        facts?: SourceRecord['facts'];
+      };
+      if (body.values[referrer.path] !== from.id) continue;
+      const moved = { ...body, values: { ...body.values, [referrer.path]: into.id } };
+      const record: SourceRecord = {
+        ref: { system: from.system, type: referrer.type, id: String(row.id) },
+        values: moved.values,
+        ...(moved.alternates === undefined ? {} : { alternates: moved.alternates }),
+        modifiedAt: row.modified_at === null || row.modified_at === undefined ? null : String(row.modified_at),
+        deleted: Number(row.deleted) === 1,
+        ...(moved.facts === undefined ? {} : { facts: moved.facts }),
+      };
+      await tx.run('UPDATE records SET body = ?, hash = ? WHERE system = ? AND type = ? AND id = ?', [
+        JSON.stringify(moved),
+        contentHash(record),
+        from.system,
+        referrer.type,
+        String(row.id),
+      ]);
+    }
+  }
+}
+
+export async function followMergeIn(
+  tx: SqlExecutor,
+  from: RecordRef,
+  into: RecordRef,
+  referrers: readonly MergeReferrer[],
+): Promise<MergeOutcome> {
   const source = await entityOf(tx, from);
   if (!source.stored) return { kind: 'unknown' };
   const target = await entityOf(tx, into);
@@ -89,12 +148,14 @@ export async function followMergeIn(tx: SqlExecutor, from: RecordRef, into: Reco
   if (!target.stored) return { kind: 'unknown' };
   if (target.entityId === entityId) {
     await dropRecord(tx, from);
+    await repointReferrers(tx, entityId, from, into, referrers);
     await markDirtyWithReferrers(tx, [entityId]);
     return { kind: 'same', entityId };
   }
   const other = target.entityId;
   if (other !== null && (await holdsMoreThan(tx, other, into))) return { kind: 'held', entityId, otherEntityId: other };
   await dropRecord(tx, from);
+  await repointReferrers(tx, entityId, from, into, referrers);
   // The survivor is what SuperOffice holds now: it is taken as the merged-away member having
   // changed from the agreed values to its own, so where it differs it wins as an edit would.
   await tx.run(

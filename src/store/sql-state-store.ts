@@ -18,7 +18,7 @@ import type { CanonicalValue } from '../core/transforms.js';
 import type { EntityKind } from '../spec/flows.js';
 import { flows } from '../spec/flows.js';
 import { contentHash } from './content-hash.js';
-import { followMergeIn, type MergeOutcome } from './merge-follow.js';
+import { followMergeIn, type MergeOutcome, type MergeReferrer } from './merge-follow.js';
 import {
   placeholders,
   type SqlDriver,
@@ -662,8 +662,8 @@ export class SqlStateStore implements StateStore {
     return result;
   }
 
-  async followMerge(from: RecordRef, into: RecordRef): Promise<MergeOutcome> {
-    return this.sql.transaction((tx) => followMergeIn(tx, from, into));
+  async followMerge(from: RecordRef, into: RecordRef, referrers: readonly MergeReferrer[]): Promise<MergeOutcome> {
+    return this.sql.transaction((tx) => followMergeIn(tx, from, into, referrers));
   }
 
   async membersOf(entityIds: readonly string[]): Promise<ReadonlyMap<string, readonly MemberSummary[]>> {

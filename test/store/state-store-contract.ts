@@ -135,10 +135,10 @@ export function stateStoreContract(name: string, factory: StoreFactory): void {
         );
         const from = { system: 'superoffice', type: 'contact', id: '1' } as const;
         const into = { system: 'superoffice', type: 'contact', id: '2' } as const;
-        expect(await store.followMerge(from, into)).toEqual({ kind: 'moved', entityId: 'E1' });
+        expect(await store.followMerge(from, into, [])).toEqual({ kind: 'moved', entityId: 'E1' });
         expect(await store.getRecord(from)).toBeUndefined();
         expect((await store.getRecord(into))?.entityId).toBe('E1');
-        expect(await store.followMerge(from, into)).toEqual({ kind: 'unknown' });
+        expect(await store.followMerge(from, into, [])).toEqual({ kind: 'unknown' });
       }));
 
     it('follows no merge into a record whose entity holds more, and says so', () =>
@@ -162,7 +162,7 @@ export function stateStoreContract(name: string, factory: StoreFactory): void {
         );
         const from = { system: 'superoffice', type: 'contact', id: '1' } as const;
         const into = { system: 'superoffice', type: 'contact', id: '2' } as const;
-        expect(await store.followMerge(from, into)).toEqual({ kind: 'held', entityId: 'E1', otherEntityId: 'E2' });
+        expect(await store.followMerge(from, into, [])).toEqual({ kind: 'held', entityId: 'E1', otherEntityId: 'E2' });
         expect((await store.getRecord(from))?.entityId).toBe('E1');
         expect((await store.getRecord(into))?.entityId).toBe('E2');
       }));
