@@ -57,8 +57,9 @@ export interface RecordFacts {
   /** Creation time, ISO-8601 UTC (a SuperOffice ticket's due date is computed from it). */
   readonly createdAt?: string;
   /**
-   * Zendesk users: whether the user may be a ticket assignee: an agent or admin, but not a light
-   * agent, chat-only agent or contributor (role_type 1, 2, 3), whom Zendesk never assigns.
+   * Users: whether the user may be given tickets. Zendesk: an agent or admin (a ticket assignee), but
+   * not a light agent, chat-only agent or contributor (role_type 1, 2, 3), whom Zendesk never assigns;
+   * SuperOffice: a Service user (a ticket owner). Absent when the system did not say.
    */
   readonly isAgent?: boolean;
   /** Zendesk tickets: the status (`new` … `closed`); a closed ticket takes no update. */

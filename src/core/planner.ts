@@ -91,6 +91,7 @@ export type HoldReason =
   | 'read-only' // the target system computes the value
   | 'agent-only' // Zendesk assigns tickets only to agents it lets be assigned (not light, chat-only agents, contributors)
   | 'not-in-group' // Zendesk assigns a ticket with a group only to members of that group
+  | 'service-user-only' // a SuperOffice ticket owner must be a Service user
   | 'no-counterpart' // the referenced person has no SuperOffice record of the needed type
   | 'duplicate-name' // Zendesk organization names are unique
   | 'missing-name' // Zendesk requires an organization name
@@ -267,6 +268,16 @@ function translate(
   const wantedType = referencedType(field.references, target.system);
   const member = summaryOfType(directory.membersOf(value), target.system, wantedType);
   if (field.constraint === 'agent-only') return assignableAgent(value, field, member, targetFacts);
+  if (field.constraint === 'service-user-only' && member !== undefined && !member.deleted && member.isAgent !== true) {
+    return {
+      kind: 'hold',
+      reason: 'service-user-only',
+      message: `SuperOffice takes only Service users as ${field.path}; user ${member.ref.id} is ${
+        member.isAgent === false ? 'not one' : 'not known to be one'
+      }, so the SuperOffice value is left unchanged. Give the user a Service licence in SuperOffice to sync it.`,
+      clearsTarget: false,
+    };
+  }
   if (member !== undefined && !member.deleted) return { kind: 'value', wire: member.ref.id };
   if (member !== undefined && target.system === 'zendesk') {
     return {

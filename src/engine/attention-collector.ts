@@ -7,7 +7,6 @@ import type { EntitySnapshot } from '../core/entity.js';
 import { isReferenceAttribute } from '../core/member-fields.js';
 import type { SystemName } from '../core/model.js';
 import { refKey } from '../core/model.js';
-import { type HoldReason, holdKey, holdReasonOf } from '../core/planner.js';
 import { organizationNameKey } from '../core/transforms.js';
 import { type FlowName, flows } from '../spec/flows.js';
 import type {
@@ -45,22 +44,24 @@ function isObject(value: JsonValue): value is { readonly [key: string]: JsonValu
 }
 
 /**
- * An entity's holds with their reason codes. The store keeps a hold's message under a key naming
- * member type, attribute and reason (holdKey); the member itself is in the `held` history entry that
- * started it (the newest for its key). Keys stored before they carried a reason take the entry's.
+ * An entity's holds with their reason codes. The store keeps a hold's message under
+ * `system:type|attribute`, with `|reason` after it where the planner writes the reason into the key;
+ * for keys without one, the reason is in the `held` history entry that started the hold (the newest
+ * for its member type and attribute).
  */
 export function holdsWithReasons(
   entity: EntitySnapshot,
   history: readonly HistoryEntry[],
 ): { readonly reason: string; readonly member: string; readonly message: string }[] {
   return Object.entries(entity.holds).map(([key, message]) => {
-    let reason: string = holdReasonOf(key) ?? 'unknown';
-    let member = key.split('|')[0] ?? key;
+    const [memberType = key, attribute = '*', reasonInKey] = key.split('|');
+    let reason = reasonInKey ?? 'unknown';
+    let member = memberType;
     for (const entry of history) {
       if (entry.event !== 'held' || entry.member === null) continue;
-      const rule = (entry.rule ?? 'unknown') as HoldReason;
-      const withReason = holdKey(entry.member, entry.attribute ?? undefined, rule);
-      if (withReason !== key && withReason.slice(0, withReason.lastIndexOf('|')) !== key) continue;
+      const [system, type] = entry.member.split(':');
+      if (`${system}:${type}` !== memberType || (entry.attribute ?? '*') !== attribute) continue;
+      if (reasonInKey !== undefined && entry.rule !== reasonInKey) continue;
       reason = entry.rule ?? reason;
       member = entry.member;
     }
@@ -401,7 +402,7 @@ export class AttentionCollector {
         label: recordLabel(stored.record) ?? null,
         entityId: entity.id,
         flow: flowOfEntity(entity),
-        message: `deleted in ${where}; it was linked to ${describeRecord(counterpart.record)}, which Tandem keeps as it is (deletes are not synced)`,
+        message: `it was deleted in ${where}, and was linked to ${describeRecord(counterpart.record)}, which Tandem keeps as it is (deletes are not synced)`,
         action:
           system === 'zendesk'
             ? 'Restore it in Zendesk to resume syncing; or unlink it, and Tandem creates a new Zendesk record for the SuperOffice one on the next cycle.'

@@ -3,6 +3,7 @@
  * subset both dialects speak (upserts with ON CONFLICT, row values, partial indexes); the drivers
  * differ only in placeholders and transactions. Schemas are per dialect under migrations/.
  */
+
 import type { BaseValue, EntitySnapshot, MemberSnapshot, MemberSummary } from '../core/entity.js';
 import { matchKeysOf, nameKeysOf } from '../core/matching.js';
 import {
@@ -17,6 +18,7 @@ import type { CanonicalValue } from '../core/transforms.js';
 import type { EntityKind } from '../spec/flows.js';
 import { flows } from '../spec/flows.js';
 import { contentHash } from './content-hash.js';
+import { followMergeIn, type MergeOutcome, type MergeReferrer } from './merge-follow.js';
 import {
   placeholders,
   type SqlDriver,
@@ -662,6 +664,10 @@ export class SqlStateStore implements StateStore {
     return result;
   }
 
+  async followMerge(from: RecordRef, into: RecordRef, referrers: readonly MergeReferrer[]): Promise<MergeOutcome> {
+    return this.sql.transaction((tx) => followMergeIn(tx, from, into, referrers));
+  }
+
   async membersOf(entityIds: readonly string[]): Promise<ReadonlyMap<string, readonly MemberSummary[]>> {
     const result = new Map<string, MemberSummary[]>();
     for (const ids of statementChunks([...new Set(entityIds)], inListRows)) {
@@ -954,6 +960,15 @@ export class SqlStateStore implements StateStore {
   }
 
   // --- outbox ---
+
+  async countDueOutbox(system: SystemName, type: RecordType, now: string): Promise<number> {
+    const rows = await this.sql.all(
+      `SELECT CAST(COUNT(*) AS INTEGER) AS due FROM outbox
+       WHERE system = ? AND type = ? AND state = 'pending' AND next_attempt_at <= ?`,
+      [system, type, now],
+    );
+    return Number(rows[0]?.due ?? 0);
+  }
 
   async listDueOutbox(
     system: SystemName,

@@ -14,8 +14,9 @@
  *   `undefined`); they never reject for a missing row.
  * - Errors: methods reject only for failures of the database itself (disk full, connection
  *   lost, a bug); those are whole-cycle failures for the engine.
- * - Single runner: at most one cycle per tenant runs against a store at a time (the worker
- *   enforces that); the store does not lock rows against a concurrent engine.
+ * - Single runner: at most one process syncs a state at a time. The CLI takes the state's lock
+ *   (src/store/state-lock.ts: a file lock on SQLite, an advisory lock on PostgreSQL) before it opens
+ *   the store to sync; the store itself does not lock rows against a concurrent engine.
  * - Times are ISO-8601 UTC strings passed in by the caller; the store never reads a clock and
  *   never generates ids.
  */
@@ -25,6 +26,7 @@ import type { PropertyValues, RecordRef, RecordType, SourceRecord, SystemName } 
 import type { SyncErrorCode } from '../core/sync-error.js';
 import type { CanonicalValue } from '../core/transforms.js';
 import type { EntityKind } from '../spec/flows.js';
+import type { MergeOutcome, MergeReferrer } from './merge-follow.js';
 
 export type JsonValue = string | number | boolean | null | readonly JsonValue[] | { readonly [key: string]: JsonValue };
 
@@ -278,6 +280,16 @@ export interface StateStore {
    */
   applyMatches(changes: readonly MatchChange[], history: readonly HistoryEntry[], at: string): Promise<void>;
 
+  /**
+   * Follows a merge in a source system: `from` was merged into `into` (same system and type) and
+   * is gone. Moves `from`'s link to `into` when `into` is not linked or is alone in its entity;
+   * drops `from`; plans the entity again. When `into` belongs to an entity that holds more, changes
+   * nothing and says so (`held`). Stored records of the `referrers` types that named `from` (in
+   * entities referring to its entity) name `into` afterwards, as the source system moved them.
+   * Atomic; following the same merge again changes nothing.
+   */
+  followMerge(from: RecordRef, into: RecordRef, referrers: readonly MergeReferrer[]): Promise<MergeOutcome>;
+
   /** Members of each entity (live and deleted); entities without members are left out. */
   membersOf(entityIds: readonly string[]): Promise<ReadonlyMap<string, readonly MemberSummary[]>>;
 
@@ -319,6 +331,9 @@ export interface StateStore {
   commitPlans(plans: readonly PlanCommit[], cycleId: string, at: string): Promise<void>;
 
   // --- outbox --------------------------------------------------------------------------------
+
+  /** How many rows `listDueOutbox` would list from the start at `now` (a cycle's write total, for progress). */
+  countDueOutbox(system: SystemName, type: RecordType, now: string): Promise<number>;
 
   /** Pending rows of one target type due at `now`, ordered by key, after `after`. */
   listDueOutbox(

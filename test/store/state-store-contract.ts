@@ -125,6 +125,48 @@ export function stateStoreContract(name: string, factory: StoreFactory): void {
       }
     });
 
+    it('follows a merge: the merged-away record leaves, the survivor takes its link, and doing it again changes nothing', () =>
+      withStore(async (store) => {
+        await store.ingestPage('superoffice', 'contact', [contact('1', 'Acme'), contact('2', 'Acme AS')], 'c1', at);
+        await store.applyMatches(
+          [newEntityLink('contact', '1', 'E1', 'organization'), newEntityLink('contact', '2', 'E2', 'organization')],
+          [],
+          at,
+        );
+        const from = { system: 'superoffice', type: 'contact', id: '1' } as const;
+        const into = { system: 'superoffice', type: 'contact', id: '2' } as const;
+        expect(await store.followMerge(from, into, [])).toEqual({ kind: 'moved', entityId: 'E1' });
+        expect(await store.getRecord(from)).toBeUndefined();
+        expect((await store.getRecord(into))?.entityId).toBe('E1');
+        expect(await store.followMerge(from, into, [])).toEqual({ kind: 'unknown' });
+      }));
+
+    it('follows no merge into a record whose entity holds more, and says so', () =>
+      withStore(async (store) => {
+        const organization: SourceRecord = {
+          ref: { system: 'zendesk', type: 'organization', id: '77' },
+          values: { name: 'Acme AS' },
+          modifiedAt: at,
+          deleted: false,
+        };
+        await store.ingestPage('superoffice', 'contact', [contact('1', 'Acme'), contact('2', 'Acme AS')], 'c1', at);
+        await store.ingestPage('zendesk', 'organization', [organization], 'z1', at);
+        await store.applyMatches(
+          [
+            newEntityLink('contact', '1', 'E1', 'organization'),
+            newEntityLink('contact', '2', 'E2', 'organization'),
+            { kind: 'link', ref: organization.ref, entityId: 'E2' },
+          ],
+          [],
+          at,
+        );
+        const from = { system: 'superoffice', type: 'contact', id: '1' } as const;
+        const into = { system: 'superoffice', type: 'contact', id: '2' } as const;
+        expect(await store.followMerge(from, into, [])).toEqual({ kind: 'held', entityId: 'E1', otherEntityId: 'E2' });
+        expect((await store.getRecord(from))?.entityId).toBe('E1');
+        expect((await store.getRecord(into))?.entityId).toBe('E2');
+      }));
+
     it('stores a page with its cursor and skips records whose content did not change', () =>
       withStore(async (store) => {
         expect(await store.getCursor('superoffice', 'contact')).toBeNull();
@@ -268,6 +310,7 @@ export function stateStoreContract(name: string, factory: StoreFactory): void {
         expect(await store.listDirtyEntities('organization', null, 10)).toEqual([]);
         expect((await store.findNameHolders(['acme'])).get('acme')).toBe('E1');
         const due = await store.listDueOutbox('zendesk', 'organization', at, null, 10);
+        expect(await store.countDueOutbox('zendesk', 'organization', at)).toBe(1);
         expect(due).toEqual([
           expect.objectContaining({
             key: 'create:zendesk:organization:E1',
@@ -373,9 +416,11 @@ export function stateStoreContract(name: string, factory: StoreFactory): void {
           at,
         );
         expect(await store.listDueOutbox('superoffice', 'contact', at, null, 10)).toEqual([]);
+        expect(await store.countDueOutbox('superoffice', 'contact', at)).toBe(0);
         expect(await store.listDueOutbox('superoffice', 'contact', '2024-03-26T09:00:00.000Z', null, 10)).toHaveLength(
           1,
         );
+        expect(await store.countDueOutbox('superoffice', 'contact', '2024-03-26T09:00:00.000Z')).toBe(1);
         await store.completeOutbox(
           [
             {
@@ -395,6 +440,7 @@ export function stateStoreContract(name: string, factory: StoreFactory): void {
           }),
         ]);
         expect(await store.listDueOutbox('superoffice', 'contact', '2099-01-01T00:00:00.000Z', null, 10)).toEqual([]);
+        expect(await store.countDueOutbox('superoffice', 'contact', '2099-01-01T00:00:00.000Z')).toBe(0);
       }));
 
     it('takes in the record a conditional write found edited: drops the row, keeps link and known values, replans the entity', () =>
