@@ -96,6 +96,40 @@ describe('tickets never get a requester Zendesk chose (12.4)', () => {
   });
 });
 
+describe('an owner Tandem cannot see (12.4)', () => {
+  it('holds the create of a ticket owned by an associate who is not among the users Tandem reads, and says which', async () => {
+    // A resource associate (a meeting room, say) is not in InternalUsers: Tandem never reads it.
+    const room = h.superoffice.data.createPerson({ firstname: 'Room', lastname: '101', contactId: 0 });
+    const resource = h.superoffice.data.createAssociate({
+      personId: room.personId,
+      name: 'ROOM101',
+      userName: 'room101',
+      type: 'ResourceAssociate',
+      deleted: false,
+    });
+    const ticket = h.superoffice.data.createTicket({ title: 'Booked by a room', ownedBy: resource.associateId });
+    const report = await h.sync();
+
+    expect(h.zendesk.data.tickets()).toEqual([]);
+    expect(report.failures).toEqual([]);
+    expect(report.holds.map((hold) => hold.reason)).toContain('unknown-reference');
+    const holds = await holdsOf('ticket', ticket.ticketId);
+    expect(holds.messages.join('\n')).toMatch(
+      new RegExp(`superoffice:user:${resource.associateId} .*not among the SuperOffice users Tandem reads`),
+    );
+    const status = await collectStatus(h.store);
+    expect(status.attention.items.filter((item) => item.reason === 'unknown-reference')).toHaveLength(1);
+    expect((await h.sync()).waits).toEqual([]); // held, not waiting for ever
+
+    const ola = superofficeUser('ola');
+    nextSecond();
+    h.superoffice.data.editTicket(ticket.ticketId, { ownedBy: ola.associateId });
+    await h.sync();
+    const created = h.zendesk.data.ticket(await zendeskId('ticket', ticket.ticketId));
+    expect(created?.requester_id).toBe(await zendeskId('user', ola.associateId));
+  });
+});
+
 describe('a ticket without owner (12.4)', () => {
   it('does not take the requester Zendesk chose for a ticket without owner as the SuperOffice owner, and says so', async () => {
     // The API user (the account owner) is also a SuperOffice user: Zendesk's choice would link.
