@@ -12,7 +12,7 @@
  * (one `show_many` per 100) and a record that no longer holds what Tandem read is not written. An
  * edit made between that read and the job remains possible; the window is one bulk call long.
  */
-import type { SourceRecord } from '../../core/model.js';
+import type { SourceRecord, ZendeskRecordType } from '../../core/model.js';
 import { isSyncError, SyncError } from '../../core/sync-error.js';
 import type { UpdateOperation, WriteOutcome } from '../connector.js';
 import { stillHolds } from '../record-condition.js';
@@ -68,4 +68,68 @@ export async function updateTicketSafely(calls: TicketUpdateCalls, operation: Up
 function sentValues(operation: UpdateOperation): Readonly<Record<string, string | null>> {
   const { requester_id: requester, ...rest } = operation.values;
   return requester === null || requester === undefined ? rest : { ...rest, requester_id: requester };
+}
+
+export interface ConditionalUpdateCalls {
+  /** `show_many` of the type (users, organizations): the records as they are now. */
+  readByIds(ids: readonly string[]): Promise<readonly SourceRecord[]>;
+  readonly ticket: TicketUpdateCalls;
+  /** Records a failure for each operation without an outcome; rethrows whole-call failures. */
+  fail(operations: readonly UpdateOperation[], error: unknown): void;
+}
+
+/**
+ * Settles the conditional updates of a write (those with `expected`): tickets one by one under
+ * `safe_update`; users and organizations by reading them back just before the bulk update and
+ * answering `conflict` for those that changed. Returns the updates left for the bulk path.
+ */
+export async function settleConditionalUpdates(
+  type: ZendeskRecordType,
+  operations: readonly UpdateOperation[],
+  outcomes: Map<string, WriteOutcome>,
+  calls: ConditionalUpdateCalls,
+): Promise<readonly UpdateOperation[]> {
+  const conditional = operations.filter((operation) => operation.expected !== undefined);
+  if (conditional.length === 0) return operations;
+  if (type === 'ticket') {
+    await eachWithin(conditional, ticketUpdatesInFlight, async (operation) => {
+      try {
+        outcomes.set(operation.key, await updateTicketSafely(calls.ticket, operation));
+      } catch (error) {
+        calls.fail([operation], error);
+      }
+    });
+    return operations.filter((operation) => operation.expected === undefined);
+  }
+  try {
+    const now = new Map(
+      (await calls.readByIds(conditional.map((operation) => operation.id))).map((record) => [record.ref.id, record]),
+    );
+    for (const operation of conditional) {
+      const record = now.get(operation.id);
+      if (record === undefined) {
+        outcomes.set(operation.key, {
+          key: operation.key,
+          status: 'failed',
+          error: new SyncError('not_found', `Zendesk has no ${type} ${operation.id} any more`),
+        });
+      } else if (!stillHolds(record, operation.expected?.values ?? {})) {
+        outcomes.set(operation.key, { key: operation.key, status: 'conflict', record });
+      }
+    }
+  } catch (error) {
+    calls.fail(conditional, error);
+  }
+  return operations.filter((operation) => !outcomes.has(operation.key));
+}
+
+/** Single ticket updates in flight at once (each is one request of the account budget). */
+const ticketUpdatesInFlight = 8;
+
+async function eachWithin<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await work(items[next++] as T);
+  });
+  await Promise.all(workers);
 }

@@ -34,9 +34,8 @@ import {
   type ResponseInfo,
   type WaitInfo,
 } from '../http-client.js';
-import { stillHolds } from '../record-condition.js';
 import { JobPoller } from './job-poller.js';
-import { type TicketUpdateCalls, updateTicketSafely } from './zendesk-conditional-updates.js';
+import { settleConditionalUpdates, type TicketUpdateCalls } from './zendesk-conditional-updates.js';
 import { type ZendeskAuth, ZendeskCredentials, type ZendeskTokens } from './zendesk-credentials.js';
 import { decodeCursor, encodeCursor, type FeedPosition } from './zendesk-cursor.js';
 import { describeZendeskError, jobItemError, mayHaveTakenEffect } from './zendesk-errors.js';
@@ -868,7 +867,11 @@ export class ZendeskConnector implements Connector {
   }
 
   async #updateAll(type: ZendeskRecordType, requested: readonly UpdateOperation[], outcomes: Outcomes): Promise<void> {
-    const operations = await this.#conditionsHeld(type, requested, outcomes);
+    const operations = await settleConditionalUpdates(type, requested, outcomes, {
+      readByIds: (ids) => this.readByIds(type, ids),
+      ticket: this.#ticketCalls,
+      fail: (failed, error) => this.#failRest(failed, outcomes, error),
+    });
     if (operations.length === 0) return;
     // Rounds keep two updates of one record apart: results are matched on id.
     const rounds: UpdateOperation[][] = [];
@@ -898,55 +901,6 @@ export class ZendeskConnector implements Connector {
         );
       }
     }
-  }
-
-  /**
-   * Settles the conditional updates (UpdateOperation.expected, zendesk-conditional-updates.ts):
-   * tickets one by one under `safe_update`; users and organizations by reading them back just
-   * before the bulk update. Returns the updates left for the bulk path.
-   */
-  async #conditionsHeld(
-    type: ZendeskRecordType,
-    operations: readonly UpdateOperation[],
-    outcomes: Outcomes,
-  ): Promise<readonly UpdateOperation[]> {
-    const conditional = operations.filter((operation) => operation.expected !== undefined);
-    if (conditional.length === 0) return operations;
-    if (type === 'ticket') {
-      await forEachConcurrently(conditional, 8, async (operation) => {
-        try {
-          outcomes.set(operation.key, await updateTicketSafely(this.#ticketCalls, operation));
-        } catch (error) {
-          this.#failRest([operation], outcomes, error);
-        }
-      });
-      return operations.filter((operation) => operation.expected === undefined);
-    }
-    try {
-      const current = new Map(
-        (
-          await this.readByIds(
-            type,
-            conditional.map((operation) => operation.id),
-          )
-        ).map((record) => [record.ref.id, record]),
-      );
-      for (const operation of conditional) {
-        const record = current.get(operation.id);
-        if (record === undefined) {
-          outcomes.set(operation.key, {
-            key: operation.key,
-            status: 'failed',
-            error: new SyncError('not_found', `Zendesk has no ${type} ${operation.id} any more`),
-          });
-        } else if (!stillHolds(record, operation.expected?.values ?? {})) {
-          outcomes.set(operation.key, { key: operation.key, status: 'conflict', record });
-        }
-      }
-    } catch (error) {
-      this.#failRest(conditional, outcomes, error);
-    }
-    return operations.filter((operation) => !outcomes.has(operation.key));
   }
 
   readonly #ticketCalls: TicketUpdateCalls = {
