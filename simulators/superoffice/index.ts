@@ -81,6 +81,8 @@ export interface SuperOfficeSimulatorOptions {
   entitiesDefault?: 'first' | 'all';
   /** Accept undocumented filter operators on `associate` columns (e.g. `in`); default false: 400. */
   lenientOperators?: boolean;
+  /** Whether the Dynamic provider lists soft-deleted persons and contacts; default true (harsher). */
+  dynamicListsDeleted?: boolean;
   /**
    * The longest query string answered (default 2048, IIS's default `maxQueryString`); a longer one is
    * refused with 414. SuperOffice offers POST for archive queries too long for a URL (§4.1).
@@ -161,6 +163,7 @@ export async function startSuperOfficeSimulator(
       ...defaultArchiveSettings,
       entitiesDefault: options.entitiesDefault ?? 'first',
       lenientOperators: options.lenientOperators ?? false,
+      dynamicListsDeleted: options.dynamicListsDeleted ?? true,
     },
   );
   const faults = new FaultInjector();
