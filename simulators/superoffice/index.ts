@@ -29,7 +29,8 @@
  * - `data`: TenantData, the rows behind the API: `contacts`, `persons`, `associates` (users),
  *   `tickets` maps; `createContact/createPerson/createAssociate/createTicket`;
  *   `editPerson/editContact/editTicket` (edit "as a SuperOffice user would", moving the dates the
- *   way SuperOffice does), `replyToTicket`, `softDeletePerson/softDeleteContact`, `restorePerson`;
+ *   way SuperOffice does), `replyToTicket`, `softDeletePerson/softDeleteContact`, `restorePerson`,
+ *   `mergePersons/mergeContacts` (the source is removed, `mergeMoveLog` says so);
  * - `clock`: SimulatorClock, `now()`, `advance(ms)`, `set(instant)`.
  */
 import { createServer, type Server } from 'node:http';
