@@ -71,6 +71,9 @@ export interface FeedSource {
   readonly overlapMs: number;
 }
 
+/** SuperOffice keeps soft-deleted records 14 days by default (`SoftDeleteRetention`, superoffice-api.md §7). */
+const recycleRetentionMs = 14 * 86_400_000;
+
 function contentHash(record: SourceRecord): string {
   return createHash('sha1').update(JSON.stringify(record)).digest('base64url').slice(0, 12);
 }
@@ -98,11 +101,14 @@ export class SuperOfficeChangeFeed {
     const seen: Record<string, string> = { ...start?.seen };
     const retry: Record<string, string> = { ...start?.retry };
     let progress: FeedProgress = start?.progress ?? {
-      phase: since === null || definition.recycle === undefined ? 'live' : 'deleted',
+      phase: definition.recycle === undefined ? 'live' : 'deleted',
       afterId: 0,
       high: since,
     };
     const lower = since === null ? null : since - this.#source.overlapMs;
+    // Read from the beginning (a sweep), deletions and merges of the recycle bin's retention are read
+    // too: the sweep moves the watermark past anything that happened since the last feed read.
+    const eventsLower = lower ?? this.#source.now() - recycleRetentionMs;
     const cursor = (next: FeedProgress | undefined): string => {
       const retryPart = Object.keys(retry).length === 0 ? {} : { retry };
       return next === undefined
@@ -125,8 +131,8 @@ export class SuperOfficeChangeFeed {
     }
 
     // Merges since the last read: the merged-away record vanishes without a trace but this log (§7).
-    if (progress.phase === 'deleted' && definition.mergeTable !== undefined && lower !== null) {
-      const page = await this.#mergesSince(feedType, definition.mergeTable, lower, signal);
+    if (progress.phase === 'deleted' && definition.mergeTable !== undefined) {
+      const page = await this.#mergesSince(feedType, definition.mergeTable, eventsLower, signal);
       for (const merge of page.merges) {
         delete seen[merge.from];
         delete retry[merge.from];
@@ -141,12 +147,14 @@ export class SuperOfficeChangeFeed {
     }
 
     // Soft deletes since the last read: they vanish from the lists and show in the recycle bin (§7).
-    if (progress.phase === 'deleted' && definition.recycle !== undefined && lower !== null) {
+    if (progress.phase === 'deleted' && definition.recycle !== undefined) {
       const recycle = definition.recycle;
       const schema = recycleRowSchema(recycle.keyColumn, recycle.dateColumn);
       for (;;) {
         signal?.throwIfAborted();
-        const rows = await this.#source.list(recyclePage(recycle, progress.afterId, lower, this.#source.pageSize));
+        const rows = await this.#source.list(
+          recyclePage(recycle, progress.afterId, eventsLower, this.#source.pageSize),
+        );
         const records: SourceRecord[] = [];
         const rejected: RejectedRecord[] = [];
         let lastId = progress.afterId;
