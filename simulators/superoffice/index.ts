@@ -31,7 +31,9 @@
  *   `editPerson/editContact/editTicket` (edit "as a SuperOffice user would", moving the dates the
  *   way SuperOffice does), `replyToTicket`, `softDeletePerson/softDeleteContact`, `restorePerson`,
  *   `mergePersons/mergeContacts` (the source is removed, `mergeMoveLog` says so);
- * - `clock`: SimulatorClock, `now()`, `advance(ms)`, `set(instant)`.
+ * - `clock`: SimulatorClock, `now()`, `advance(ms)`, `set(instant)`;
+ * - `auth`: OnlineAuth, `counts` of access tokens and tickets issued and of expired ones refused;
+ * - `moveTenant()`: the tenant moves to a new host (old one: 421); `environmentUrl`: tenant status and login.
  */
 import { createServer, type Server } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';

@@ -3,6 +3,7 @@
  * assembles them and turns failures into an exit code (see ./failure.ts).
  */
 import { Command, type CommandUnknownOpts } from '@commander-js/extra-typings';
+import { checkCommand } from './commands/check.js';
 import { demoCommand } from './commands/demo.js';
 import { docCommand } from './commands/doc.js';
 import { explainCommand } from './commands/explain.js';
@@ -28,6 +29,7 @@ export function buildProgram(): CommandUnknownOpts {
     syncCommand(),
     runCommand(),
     planCommand(),
+    checkCommand(),
     statusCommand(),
     explainCommand(),
     retryCommand(),

@@ -65,6 +65,8 @@ export interface TandemConfig {
   /** Minutes between full sweeps that catch edits no change feed reports. */
   readonly sweepMinutes: number;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** Per setting read, where it came from as the user wrote it: `TANDEM_DB`, or `db in /path/tandem.config.yaml`. */
+  readonly origins?: Readonly<Partial<Record<SettingName, string>>>;
 }
 
 /** One setting: its environment variable, its YAML path, and what a good value looks like. */
@@ -273,17 +275,23 @@ export function loadConfig(sources: ConfigSources = {}): TandemConfig {
   const cwd = sources.cwd ?? process.cwd();
   const problems: string[] = [];
   const file = readConfigFile(env.TANDEM_CONFIG, cwd, problems);
+  problems.push(...unknownKeyProblems(file));
+  const origins: Partial<Record<SettingName, string>> = {};
 
   const raw = (name: SettingName): string | undefined => {
     const setting: Setting = settings[name];
     const fromEnv = env[setting.env];
-    if (fromEnv !== undefined && fromEnv.trim() !== '') return fromEnv.trim();
+    if (fromEnv !== undefined && fromEnv.trim() !== '') {
+      origins[name] = setting.env;
+      return fromEnv.trim();
+    }
     const fromFile = lookup(file.values, setting.yaml);
     if (fromFile === undefined || fromFile === null) return undefined;
     if (typeof fromFile !== 'string' && typeof fromFile !== 'number') {
       problems.push(`${file.path}: ${setting.yaml.join('.')} should be a single value like ${setting.example}`);
       return undefined;
     }
+    origins[name] = `${setting.yaml.join('.')} in ${file.path}`;
     return String(fromFile).trim();
   };
 
@@ -300,7 +308,9 @@ export function loadConfig(sources: ConfigSources = {}): TandemConfig {
 
   const superoffice = readSuperOffice(raw, problems, cwd);
   const zendesk = readZendesk(raw, problems);
-  if (problems.length > 0) throw new ConfigError(problems);
+  if (problems.length > 0) {
+    throw new ConfigError(problems.map((problem) => namedAsWritten(problem, origins, file.exists)));
+  }
   return {
     db,
     superoffice,
@@ -308,7 +318,81 @@ export function loadConfig(sources: ConfigSources = {}): TandemConfig {
     intervalSeconds,
     sweepMinutes,
     logLevel: logLevel.success ? logLevel.data : 'info',
+    origins,
   };
+}
+
+/**
+ * Problems are written naming environment variables; a value the user set in the YAML file is
+ * named by its YAML key instead, so the message points at what they wrote.
+ */
+function namedAsWritten(problem: string, origins: Partial<Record<SettingName, string>>, fileInUse: boolean): string {
+  let named = problem;
+  for (const name of Object.keys(settings) as SettingName[]) {
+    const setting: Setting = settings[name];
+    const origin = origins[name];
+    // Unset and a configuration file in use: the key it would take there, and the variable.
+    const replacement = origin ?? (fileInUse ? `${setting.yaml.join('.')} (or ${setting.env})` : setting.env);
+    if (replacement !== setting.env) named = named.replace(new RegExp(`\\b${setting.env}\\b`, 'g'), () => replacement);
+  }
+  return named;
+}
+
+/** Edit distance between two keys (case-insensitive), for suggesting the key a typo meant. */
+function editDistance(a: string, b: string): number {
+  const left = a.toLowerCase();
+  const right = b.toLowerCase();
+  let previous = Array.from({ length: right.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= left.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= right.length; j++) {
+      const substitution = (previous[j - 1] ?? 0) + (left[i - 1] === right[j - 1] ? 0 : 1);
+      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
+    }
+    previous = current;
+  }
+  return previous[right.length] ?? 0;
+}
+
+/**
+ * Every key of the YAML file must be a setting Tandem knows: a misspelt key ignored in silence
+ * leaves the user believing a setting applies. Each unknown key is named with the nearest valid one.
+ */
+function unknownKeyProblems(file: ConfigFile): string[] {
+  const validPaths = Object.values(settings).map((setting: Setting) => setting.yaml.join('.'));
+  const sections = new Set(
+    Object.values(settings)
+      .filter((setting: Setting) => setting.yaml.length > 1)
+      .map((setting: Setting) => setting.yaml.slice(0, -1).join('.')),
+  );
+  const problems: string[] = [];
+  const visit = (values: unknown, prefix: string) => {
+    if (values === null || typeof values !== 'object' || Array.isArray(values)) return;
+    for (const [key, value] of Object.entries(values)) {
+      const path = prefix === '' ? key : `${prefix}.${key}`;
+      if (sections.has(path)) {
+        if (value !== null && (typeof value !== 'object' || Array.isArray(value))) {
+          const keys = validPaths.filter((valid) => valid.startsWith(`${path}.`));
+          problems.push(`${file.path}: ${path} should be a mapping of ${keys.join(', ')}`);
+        } else {
+          visit(value, path);
+        }
+      } else if (!validPaths.includes(path)) {
+        const candidates = [...validPaths, ...sections].filter(
+          (valid) => valid.split('.').length === path.split('.').length,
+        );
+        const nearest = [...candidates].sort((a, b) => editDistance(path, a) - editDistance(path, b))[0];
+        const siblings = candidates
+          .filter((valid) => valid.startsWith(prefix))
+          .map((valid) => valid.slice(prefix.length ? prefix.length + 1 : 0));
+        problems.push(
+          `${file.path}: unknown key '${path}'${nearest === undefined ? '' : `; did you mean '${nearest}'?`} (known keys${prefix === '' ? '' : ` under ${prefix}`}: ${siblings.join(', ')})`,
+        );
+      }
+    }
+  };
+  visit(file.values, '');
+  return problems;
 }
 
 /** The connections a sync needs; throws ConfigError naming what is missing. */
@@ -584,13 +668,15 @@ function positiveNumber(name: SettingName, value: string | undefined, fallback: 
 interface ConfigFile {
   readonly path: string;
   readonly values: unknown;
+  /** Whether the file exists (its values may still be empty). */
+  readonly exists: boolean;
 }
 
 function readConfigFile(explicitPath: string | undefined, cwd: string, problems: string[]): ConfigFile {
   const path = resolve(cwd, explicitPath ?? 'tandem.config.yaml');
   if (!existsSync(path)) {
     if (explicitPath !== undefined) problems.push(`TANDEM_CONFIG names '${explicitPath}', which does not exist`);
-    return { path, values: {} };
+    return { path, values: {}, exists: false };
   }
   try {
     const values: unknown = parseYaml(readFileSync(path, 'utf8'));
@@ -598,15 +684,15 @@ function readConfigFile(explicitPath: string | undefined, cwd: string, problems:
       problems.push(
         `${path} should hold a mapping of settings (see README), not a ${Array.isArray(values) ? 'list' : typeof values}`,
       );
-      return { path, values: {} };
+      return { path, values: {}, exists: true };
     }
-    return { path, values: values ?? {} };
+    return { path, values: values ?? {}, exists: true };
   } catch (error) {
     const where = error instanceof YAMLParseError && error.linePos ? ` at line ${error.linePos[0].line}` : '';
     problems.push(
       `${path} is not valid YAML${where}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
     );
-    return { path, values: {} };
+    return { path, values: {}, exists: true };
   }
 }
 

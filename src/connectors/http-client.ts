@@ -18,6 +18,18 @@ export interface ResponseInfo {
   readonly path: string;
   readonly status: number;
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** From sending the request to the end of the answer's body, in ms. */
+  readonly durationMs?: number;
+}
+
+/**
+ * The client is about to wait before sending: why and for how long, so the operator sees a line
+ * instead of silence. `message` is a sentence for a person and never holds a credential.
+ */
+export interface WaitInfo {
+  readonly reason: 'retry-after' | 'rate-limit' | 'budget' | 'backoff';
+  readonly ms: number;
+  readonly message: string;
 }
 
 export interface ErrorDescription {
@@ -58,8 +70,10 @@ export interface HttpClientOptions {
   readonly maxRetryDelayMs?: number;
   readonly timeoutMs?: number;
   readonly dispatcher?: Dispatcher;
-  /** Observes every answer (metrics, call counting in benchmarks and tests). */
+  /** Observes every answer (metrics, call counting in benchmarks and tests, debug logging). */
   readonly onResponse?: (info: ResponseInfo) => void;
+  /** Told whenever requests are held back (a Retry-After, a rate limit, the budget, a retry's back-off). */
+  readonly onWait?: (wait: WaitInfo) => void;
 }
 
 export interface RequestOptions<T> {
@@ -122,11 +136,24 @@ export class HttpClient {
       options.budget === undefined
         ? new PQueue({ concurrency: 8 })
         : new PQueue({ concurrency: 8, intervalCap: options.budget.requests, interval: options.budget.intervalMs });
+    const budget = options.budget;
+    if (budget !== undefined) {
+      this.#queue.on('rateLimit', () =>
+        this.#options.onWait?.({
+          reason: 'budget',
+          ms: budget.intervalMs,
+          message: `holding ${options.serviceName} requests for up to ${seconds(budget.intervalMs)}: Tandem's budget of ${budget.requests} requests per ${seconds(budget.intervalMs)} is used up`,
+        }),
+      );
+    }
   }
 
   async request<T>(method: HttpMethod, path: string, options: RequestOptions<T>): Promise<HttpResponse<T>> {
     const repeatable = options.repeatable ?? method !== 'POST';
     let refreshed = false;
+    const retries = this.#options.retries ?? 6;
+    const minDelay = this.#options.minRetryDelayMs ?? 250;
+    const maxDelay = this.#options.maxRetryDelayMs ?? 30_000;
     let relocated = false;
     let sentAuthorization: Readonly<Record<string, string>> = {};
     const attempt = async (): Promise<HttpResponse<T>> => {
@@ -159,12 +186,22 @@ export class HttpClient {
       }
     };
     try {
+      // The back-off is waited here rather than inside p-retry, so the wait can be announced.
       return await pRetry(attempt, {
-        retries: this.#options.retries ?? 6,
-        minTimeout: this.#options.minRetryDelayMs ?? 250,
-        maxTimeout: this.#options.maxRetryDelayMs ?? 30_000,
-        factor: 2,
-        randomize: true,
+        retries,
+        minTimeout: 0,
+        onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
+          if (retriesLeft <= 0) return;
+          const backoff = Math.min(maxDelay, Math.round((Math.random() + 1) * minDelay * 2 ** (attemptNumber - 1)));
+          const paused = this.#pausedUntil - Date.now();
+          const asked = paused > backoff ? `${this.#options.serviceName} asked for a pause (Retry-After); ` : '';
+          this.#options.onWait?.({
+            reason: paused > backoff ? 'retry-after' : 'backoff',
+            ms: Math.max(backoff, paused),
+            message: `${error.message}; ${asked}trying ${method} ${path} again in ${seconds(Math.max(backoff, paused))} (attempt ${attemptNumber + 1} of ${retries + 1})`,
+          });
+          await sleep(backoff);
+        },
       });
     } catch (error) {
       throw error instanceof SyncError ? error : new SyncError('bug', asError(error).message, { cause: error });
@@ -172,8 +209,17 @@ export class HttpClient {
   }
 
   /** Stops sending for a while; every queued request waits (Retry-After applies to the whole account). */
-  #pauseFor(ms: number): void {
-    this.#pausedUntil = Math.max(this.#pausedUntil, Date.now() + ms);
+  #pauseFor(ms: number, why?: { reason: WaitInfo['reason']; message: string }): void {
+    const until = Date.now() + ms;
+    // One notice per pause, not one per request that meets it.
+    if (why !== undefined && until > this.#pausedUntil + 1000) {
+      this.#options.onWait?.({
+        reason: why.reason,
+        ms,
+        message: `${why.message}: pausing ${this.#options.serviceName} requests for ${seconds(ms)}`,
+      });
+    }
+    this.#pausedUntil = Math.max(this.#pausedUntil, until);
   }
 
   async #send<T>(
@@ -205,6 +251,7 @@ export class HttpClient {
     let status: number;
     let responseHeaders: ResponseInfo['headers'];
     let text: string;
+    const started = performance.now();
     try {
       const response = await request(url, {
         method,
@@ -225,10 +272,16 @@ export class HttpClient {
         { cause: error },
       );
     }
-    const info: ResponseInfo = { method, path, status, headers: responseHeaders };
+    const durationMs = Math.round(performance.now() - started);
+    const info: ResponseInfo = { method, path, status, headers: responseHeaders, durationMs };
     this.#options.onResponse?.(info);
     const pause = this.#options.pauseAfter?.(info) ?? 0;
-    if (pause > 0) this.#pauseFor(pause);
+    if (pause > 0) {
+      this.#pauseFor(pause, {
+        reason: 'rate-limit',
+        message: `${this.#options.serviceName}'s rate limit is nearly used up (after ${method} ${path})`,
+      });
+    }
 
     const accepted = status < 300 || (options.acceptStatuses ?? []).includes(status);
     if (!accepted) {
@@ -274,6 +327,13 @@ export class HttpClient {
     await this.#queue.onIdle();
     if (this.#options.dispatcher === undefined) await this.#dispatcher.close();
   }
+}
+
+/** `850 ms`, `12 s`, `2 min 5 s`: a wait as a person reads it. */
+function seconds(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  const total = Math.round(ms / 1000);
+  return total < 120 ? `${total} s` : `${Math.floor(total / 60)} min${total % 60 === 0 ? '' : ` ${total % 60} s`}`;
 }
 
 function asError(value: unknown): Error {

@@ -251,7 +251,7 @@ function translate(
 }
 
 /** Keyed by member type, not id: a hold found while creating is the same hold once the record exists. */
-export function holdKey(member: string, attribute: string | undefined): string {
+function holdKey(member: string, attribute: string | undefined): string {
   const [system, type] = member.split(':');
   return `${system}:${type}|${attribute ?? '*'}`;
 }

@@ -932,6 +932,8 @@ export class SyncEngine {
       const now = this.now();
       let after: string | null = null;
       let done = 0;
+      // The total, for progress with an estimate; counted only when someone watches.
+      const total = this.onProgress === undefined ? undefined : await this.store.countDueOutbox(system, type, now);
       for (;;) {
         this.checkStop(signal);
         const rows = await this.store.listDueOutbox(system, type, now, after, writeBatchSize);
@@ -942,7 +944,7 @@ export class SyncEngine {
         report.writes.deferred += rows.length - sendable.length;
         if (sendable.length > 0) await this.sendBatch(connectors[system], type, sendable, cycleId, report);
         done += rows.length;
-        this.onProgress?.({ phase: 'write', system, type, flows, done });
+        this.onProgress?.({ phase: 'write', system, type, flows, done, ...(total === undefined ? {} : { total }) });
       }
     }
   }

@@ -959,6 +959,15 @@ export class SqlStateStore implements StateStore {
 
   // --- outbox ---
 
+  async countDueOutbox(system: SystemName, type: RecordType, now: string): Promise<number> {
+    const rows = await this.sql.all(
+      `SELECT CAST(COUNT(*) AS INTEGER) AS due FROM outbox
+       WHERE system = ? AND type = ? AND state = 'pending' AND next_attempt_at <= ?`,
+      [system, type, now],
+    );
+    return Number(rows[0]?.due ?? 0);
+  }
+
   async listDueOutbox(
     system: SystemName,
     type: RecordType,

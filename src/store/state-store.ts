@@ -14,8 +14,9 @@
  *   `undefined`); they never reject for a missing row.
  * - Errors: methods reject only for failures of the database itself (disk full, connection
  *   lost, a bug); those are whole-cycle failures for the engine.
- * - Single runner: at most one cycle per tenant runs against a store at a time (the worker
- *   enforces that); the store does not lock rows against a concurrent engine.
+ * - Single runner: at most one process syncs a state at a time. The CLI takes the state's lock
+ *   (src/store/state-lock.ts: a file lock on SQLite, an advisory lock on PostgreSQL) before it opens
+ *   the store to sync; the store itself does not lock rows against a concurrent engine.
  * - Times are ISO-8601 UTC strings passed in by the caller; the store never reads a clock and
  *   never generates ids.
  */
@@ -322,6 +323,9 @@ export interface StateStore {
   commitPlans(plans: readonly PlanCommit[], cycleId: string, at: string): Promise<void>;
 
   // --- outbox --------------------------------------------------------------------------------
+
+  /** How many rows `listDueOutbox` would list from the start at `now` (a cycle's write total, for progress). */
+  countDueOutbox(system: SystemName, type: RecordType, now: string): Promise<number>;
 
   /** Pending rows of one target type due at `now`, ordered by key, after `after`. */
   listDueOutbox(

@@ -1,7 +1,9 @@
 /**
  * One tenant wired end to end for tests: both simulators on loopback ports, a SQLite state file in
  * a fresh temporary directory, and the real connectors and engine built the way the CLI builds them
- * (`openTenant`). A cycle therefore goes through real HTTP, real wire parsing and a real store.
+ * (`openConnectors`). A cycle therefore goes through real HTTP, real wire parsing and a real store.
+ * The harness does not take the state's lock as `tandem sync` does: tests alternate in-process
+ * cycles with `tandem` child processes on the same state, never running two at once.
  *
  * Time: both simulators share one clock (real time plus whatever a test advances), and the engine
  * reads the same clock, so `harness.clock.advance(ms)` moves all three together; a test that needs
@@ -26,11 +28,12 @@ import {
   type ZendeskSimulator,
   type ZendeskSimulatorOptions,
 } from '../../simulators/zendesk/index.js';
-import { openTenant, type Tenant } from '../../src/cli/tenant.js';
+import { openConnectors } from '../../src/cli/tenant.js';
 import type { TandemConfig } from '../../src/config/config.js';
 import type { SuperOfficeRecordType, ZendeskRecordType } from '../../src/core/model.js';
 import type { CycleReport } from '../../src/engine/cycle-report.js';
-import type { SyncEngine } from '../../src/engine/sync-engine.js';
+import { SyncEngine } from '../../src/engine/sync-engine.js';
+import { openStore } from '../../src/store/open-store.js';
 import type { StateStore } from '../../src/store/state-store.js';
 
 export interface SyncHarnessOptions {
@@ -111,7 +114,8 @@ export async function startSyncHarness(options: SyncHarnessOptions = {}): Promis
       sweepMinutes: 360,
       logLevel: 'error',
     };
-    const tenant: Tenant = await openTenant(config, pino({ level: 'silent' }), {
+    const logger = pino({ level: 'silent' });
+    const connectors = openConnectors(config, logger, {
       superoffice: { minRetryDelayMs: 5, maxRetryDelayMs: 50 },
       zendesk: {
         rateLimitPerMinute: 100_000,
@@ -120,8 +124,16 @@ export async function startSyncHarness(options: SyncHarnessOptions = {}): Promis
         jobPollDelayMs: 5,
         jobPollMaxDelayMs: 20,
       },
-      engine: { clock: () => new Date(clock.now()) },
     });
+    const store = await openStore(dbPath);
+    const tenant = {
+      store,
+      engine: new SyncEngine({ store, ...connectors, log: logger, clock: () => new Date(clock.now()) }),
+      async close() {
+        await Promise.allSettled([connectors.superoffice.close(), connectors.zendesk.close()]);
+        await store.close();
+      },
+    };
 
     const env: Record<string, string> = {
       TANDEM_DB: dbPath,

@@ -310,6 +310,7 @@ export function stateStoreContract(name: string, factory: StoreFactory): void {
         expect(await store.listDirtyEntities('organization', null, 10)).toEqual([]);
         expect((await store.findNameHolders(['acme'])).get('acme')).toBe('E1');
         const due = await store.listDueOutbox('zendesk', 'organization', at, null, 10);
+        expect(await store.countDueOutbox('zendesk', 'organization', at)).toBe(1);
         expect(due).toEqual([
           expect.objectContaining({
             key: 'create:zendesk:organization:E1',
@@ -415,9 +416,11 @@ export function stateStoreContract(name: string, factory: StoreFactory): void {
           at,
         );
         expect(await store.listDueOutbox('superoffice', 'contact', at, null, 10)).toEqual([]);
+        expect(await store.countDueOutbox('superoffice', 'contact', at)).toBe(0);
         expect(await store.listDueOutbox('superoffice', 'contact', '2024-03-26T09:00:00.000Z', null, 10)).toHaveLength(
           1,
         );
+        expect(await store.countDueOutbox('superoffice', 'contact', '2024-03-26T09:00:00.000Z')).toBe(1);
         await store.completeOutbox(
           [
             {
@@ -437,6 +440,7 @@ export function stateStoreContract(name: string, factory: StoreFactory): void {
           }),
         ]);
         expect(await store.listDueOutbox('superoffice', 'contact', '2099-01-01T00:00:00.000Z', null, 10)).toEqual([]);
+        expect(await store.countDueOutbox('superoffice', 'contact', '2099-01-01T00:00:00.000Z')).toBe(0);
       }));
 
     it('forgets the references a later plan no longer makes, and keeps the ones it makes again', () =>

@@ -85,11 +85,15 @@ export class SuperOfficeChangeFeed {
     this.#source = source;
   }
 
-  /** The feed of one type from `cursorText` (null: from the beginning, which is the sweep). */
+  /**
+   * The feed of one type from `cursorText` (null: from the beginning). A sweep (`sweep`) reads
+   * from the beginning too, and also the deletions and merges of the recycle bin's retention.
+   */
   async *read(
     feedType: FeedType,
     cursorText: string | null,
     signal: AbortSignal | undefined,
+    sweep = false,
   ): AsyncGenerator<ChangePage> {
     const start = decodeCursor(feedType, cursorText);
     if (feedType === 'user') {
@@ -100,15 +104,15 @@ export class SuperOfficeChangeFeed {
     const since = start?.since ?? null;
     const seen: Record<string, string> = { ...start?.seen };
     const retry: Record<string, string> = { ...start?.retry };
+    const lower = since === null ? null : since - this.#source.overlapMs;
+    // A sweep moves the watermark past anything that happened since the last feed read: it reads the
+    // deletions and merges of the recycle bin's retention. A first read has nothing to follow yet.
+    const eventsLower = lower ?? (sweep ? this.#source.now() - recycleRetentionMs : null);
     let progress: FeedProgress = start?.progress ?? {
-      phase: definition.recycle === undefined ? 'live' : 'deleted',
+      phase: eventsLower === null || definition.recycle === undefined ? 'live' : 'deleted',
       afterId: 0,
       high: since,
     };
-    const lower = since === null ? null : since - this.#source.overlapMs;
-    // Read from the beginning (a sweep), deletions and merges of the recycle bin's retention are read
-    // too: the sweep moves the watermark past anything that happened since the last feed read.
-    const eventsLower = lower ?? this.#source.now() - recycleRetentionMs;
     const cursor = (next: FeedProgress | undefined): string => {
       const retryPart = Object.keys(retry).length === 0 ? {} : { retry };
       return next === undefined
@@ -131,7 +135,7 @@ export class SuperOfficeChangeFeed {
     }
 
     // Merges since the last read: the merged-away record vanishes without a trace but this log (§7).
-    if (progress.phase === 'deleted' && definition.mergeTable !== undefined) {
+    if (progress.phase === 'deleted' && definition.mergeTable !== undefined && eventsLower !== null) {
       const page = await this.#mergesSince(feedType, definition.mergeTable, eventsLower, signal);
       for (const merge of page.merges) {
         delete seen[merge.from];
@@ -147,7 +151,7 @@ export class SuperOfficeChangeFeed {
     }
 
     // Soft deletes since the last read: they vanish from the lists and show in the recycle bin (§7).
-    if (progress.phase === 'deleted' && definition.recycle !== undefined) {
+    if (progress.phase === 'deleted' && definition.recycle !== undefined && eventsLower !== null) {
       const recycle = definition.recycle;
       const schema = recycleRowSchema(recycle.keyColumn, recycle.dateColumn);
       for (;;) {

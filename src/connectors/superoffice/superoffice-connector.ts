@@ -19,7 +19,7 @@ import type { z } from 'zod';
 import type { PropertyValues, RecordType, SourceRecord } from '../../core/model.js';
 import { isSyncError, SyncError, type SyncErrorCode } from '../../core/sync-error.js';
 import type { ChangePage, Connector, ReadOptions, RejectedRecord, WriteOperation, WriteOutcome } from '../connector.js';
-import { type ErrorDescription, HttpClient, headerValue, type ResponseInfo } from '../http-client.js';
+import { type ErrorDescription, HttpClient, headerValue, type ResponseInfo, type WaitInfo } from '../http-client.js';
 import type { FeedType } from './change-feed-cursor.js';
 import { parseRow, SuperOfficeChangeFeed } from './superoffice-change-feed.js';
 import { type SuperOfficeAuth, SuperOfficeCredentials } from './superoffice-credentials.js';
@@ -61,6 +61,8 @@ export interface SuperOfficeConnectorOptions {
   ticketLifetimeMs?: number;
   /** Observes every answer, for call counting. */
   onResponse?: (info: ResponseInfo) => void;
+  /** Told whenever requests wait (Retry-After, back-off), so the operator sees why. */
+  onWait?: (wait: WaitInfo) => void;
   /** OData $top per list page; default 500. */
   pageSize?: number;
   /** How far before the last read's watermark the next read starts, for clock skew and late commits (default 600 s). */
@@ -159,6 +161,7 @@ export class SuperOfficeConnector implements Connector {
       headers: { 'so-timezone': timeZoneRequest },
       describeError: describeSuperOfficeError,
       onResponse: options.onResponse,
+      onWait: options.onWait,
       retries: options.retries,
       minRetryDelayMs: options.minRetryDelayMs,
       maxRetryDelayMs: options.maxRetryDelayMs,
@@ -185,7 +188,7 @@ export class SuperOfficeConnector implements Connector {
   }
 
   readAll(type: RecordType, options: ReadOptions = {}): AsyncIterable<ChangePage> {
-    return this.#feeds.read(this.#feedType(type), null, options.signal);
+    return this.#feeds.read(this.#feedType(type), null, options.signal, true);
   }
 
   async readByIds(type: RecordType, ids: readonly string[]): Promise<readonly SourceRecord[]> {

@@ -32,6 +32,7 @@ import {
   headerValue,
   type RequestOptions,
   type ResponseInfo,
+  type WaitInfo,
 } from '../http-client.js';
 import { JobPoller } from './job-poller.js';
 import { type ZendeskAuth, ZendeskCredentials, type ZendeskTokens } from './zendesk-credentials.js';
@@ -94,6 +95,8 @@ export interface ZendeskConnectorOptions {
   retryDelayMs?: { min: number; max: number };
   /** Observes every answer, for call counting. */
   onResponse?: (info: ResponseInfo) => void;
+  /** Told whenever requests wait (Retry-After, rate limit, back-off), so the operator sees why. */
+  onWait?: (wait: WaitInfo) => void;
   log?: (event: { level: 'info' | 'warn'; message: string }) => void;
   /** Called with the new tokens after an OAuth refresh; store them, the old refresh token is dead (OEXP). */
   onTokens?: (tokens: ZendeskTokens) => void;
@@ -228,6 +231,7 @@ export class ZendeskConnector implements Connector {
         ? {}
         : { minRetryDelayMs: options.retryDelayMs.min, maxRetryDelayMs: options.retryDelayMs.max }),
       ...(options.onResponse === undefined ? {} : { onResponse: options.onResponse }),
+      ...(options.onWait === undefined ? {} : { onWait: options.onWait }),
       ...(options.dispatcher === undefined ? {} : { dispatcher: options.dispatcher }),
     };
     this.#api = new HttpClient({
