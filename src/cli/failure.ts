@@ -86,7 +86,9 @@ export function reportFailure(error: unknown, stderr: NodeJS.WritableStream = pr
             ? ' The service could not be reached; check the URL and your network, then try again.'
             : '';
     stderr.write(`tandem: ${error.message}.${hint}\n`);
-    return error.code === 'bug' || error.code === 'malformed' ? exitCodes.unexpected : exitCodes.service;
+    if (error.code === 'bug' || error.code === 'malformed') return exitCodes.unexpected;
+    // A URL that names no such API is a setting to fix, not a service that refused.
+    return error.code === 'config' ? exitCodes.usage : exitCodes.service;
   }
   const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
   stderr.write(`tandem: unexpected failure; please report it with this text:\n${message}\n`);
