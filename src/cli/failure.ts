@@ -9,7 +9,7 @@ import { CommanderError } from 'commander';
 import { ConfigError } from '../config/config.js';
 import { isSyncError } from '../core/sync-error.js';
 import { StateLockedError } from '../store/state-lock.js';
-import { StoreSetupError } from '../store/store-setup-error.js';
+import { databaseFailureOf, StoreSetupError } from '../store/store-setup-error.js';
 
 export const exitCodes = {
   ok: 0,
@@ -75,6 +75,12 @@ export function reportFailure(error: unknown, stderr: NodeJS.WritableStream = pr
   if (error instanceof StoreSetupError) {
     stderr.write(`tandem: ${error.message}.\n`);
     return error.problem === 'credentials' || error.problem === 'unreachable' ? exitCodes.service : exitCodes.usage;
+  }
+  // A database that failed mid-work (a lost connection, a full disk) reaches here as a cycle's failure.
+  const database = databaseFailureOf(error);
+  if (database !== undefined) {
+    stderr.write(`tandem: ${database.message}.\n`);
+    return database.problem === 'path' ? exitCodes.usage : exitCodes.service;
   }
   if (isSyncError(error)) {
     const hint =
