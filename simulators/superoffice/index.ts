@@ -23,17 +23,21 @@
  *
  * Test handles on the returned simulator:
  * - `faults`: FaultInjector, `set({ probability, kinds?, seed?, slowMs?, retryAfterSeconds? })`,
- *   `script(['none', '503', 'drop', ...])` for the next requests in order, `off()`, `injected` counts per kind;
+ *   `script(['none', '503', 'drop', ...])` for the next requests in order, `failPath('/Ticket/7', '502-html')`
+ *   for every request to one path until `healPath`, `off()`, `injected` counts per kind;
  * - `calls`: CallCounter, `count('PATCH /Person/{id}')`, `snapshot()`, `total`, `writes`, `reset()`;
  * - `data`: TenantData, the rows behind the API: `contacts`, `persons`, `associates` (users),
  *   `tickets` maps; `createContact/createPerson/createAssociate/createTicket`;
  *   `editPerson/editContact/editTicket` (edit "as a SuperOffice user would", moving the dates the
  *   way SuperOffice does), `replyToTicket`, `softDeletePerson/softDeleteContact`, `restorePerson`;
- * - `clock`: SimulatorClock, `now()`, `advance(ms)`, `set(instant)`.
+ * - `clock`: SimulatorClock, `now()`, `advance(ms)`, `set(instant)`;
+ * - `auth`: OnlineAuth, `counts` of access tokens and tickets issued and of expired ones refused;
+ * - `moveTenant()`: the tenant moves to a new host (old one: 421); `environmentUrl`: tenant status and login.
  */
 import { createServer, type Server } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { ApiError } from './api-error.js';
+import { type ArchiveSettings, defaultArchiveSettings } from './archive-query.js';
 import { CallCounter } from './call-counter.js';
 import { SimulatorClock } from './clock.js';
 import { FaultInjector } from './fault-injector.js';
@@ -73,6 +77,17 @@ export interface SuperOfficeSimulatorOptions {
   clock?: SimulatorClock;
   /** The tenant's base time zone (IANA), in which ticket dates are written; default 'UTC'. */
   timeZone?: string;
+  /** Whether a merge moves the dates of the rows it repoints (tickets, persons); default false (harsher). */
+  mergeMovesStamps?: boolean;
+  /** What an archive query without `$entities` lists: the provider's first entity (default, §9 item 5) or all. */
+  entitiesDefault?: 'first' | 'all';
+  /** Accept undocumented filter operators on `associate` columns (e.g. `in`); default false: 400. */
+  lenientOperators?: boolean;
+  /**
+   * The longest query string answered (default 2048, IIS's default `maxQueryString`); a longer one is
+   * refused with 414. SuperOffice offers POST for archive queries too long for a URL (§4.1).
+   */
+  maxQueryStringLength?: number;
   /** Whether SO-TimeZone is honoured (documented, default true); false models a tenant that ignores it. */
   honourTimeZoneHeader?: boolean;
   /** JSON Patch `test` on an array value: 'refuse' (default, harsher: 409) or 'compare'. */
@@ -114,6 +129,7 @@ class MutableContext implements SimulatorContext {
     readonly timeZone: string,
     readonly honourTimeZoneHeader: boolean,
     readonly patchTestOnArrays: 'refuse' | 'compare',
+    readonly archive: ArchiveSettings,
   ) {}
 }
 
@@ -122,7 +138,11 @@ export async function startSuperOfficeSimulator(
 ): Promise<SuperOfficeSimulator> {
   const tenant = options.tenant ?? 'Cust12345';
   const clock = options.clock ?? new SimulatorClock();
-  const data = new TenantData({ clock, emailOnlyEditBumpsUpdated: options.emailOnlyEditBumpsUpdated ?? false });
+  const data = new TenantData({
+    clock,
+    emailOnlyEditBumpsUpdated: options.emailOnlyEditBumpsUpdated ?? false,
+    mergeMovesStamps: options.mergeMovesStamps ?? false,
+  });
   generateTenant(
     data,
     {
@@ -139,15 +159,26 @@ export async function startSuperOfficeSimulator(
     options.timeZone ?? 'UTC',
     options.honourTimeZoneHeader ?? true,
     options.patchTestOnArrays ?? 'refuse',
+    {
+      ...defaultArchiveSettings,
+      entitiesDefault: options.entitiesDefault ?? 'first',
+      lenientOperators: options.lenientOperators ?? false,
+    },
   );
   const faults = new FaultInjector();
   const calls = new CallCounter();
   const auth = new OnlineAuth(options.online ?? {}, clock, tenant);
-  const app = buildServer(context, faults, calls, {
-    credentials: options.credentials ?? defaultCredentials,
-    auth,
-    ...(options.onRequest === undefined ? {} : { onRequest: options.onRequest }),
-  });
+  const app = buildServer(
+    context,
+    faults,
+    calls,
+    {
+      credentials: options.credentials ?? defaultCredentials,
+      auth,
+      ...(options.onRequest === undefined ? {} : { onRequest: options.onRequest }),
+    },
+    options.maxQueryStringLength ?? 2048,
+  );
 
   await app.listen({ host: '127.0.0.1', port: options.port ?? 0 });
   const port = portOf(app.server);
@@ -226,6 +257,7 @@ function buildServer(
   faults: FaultInjector,
   calls: CallCounter,
   gate: Gatekeeping,
+  maxQueryStringLength: number,
 ): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: 10 * 1024 * 1024 });
   const apiPrefix = `/${context.tenant}/api/v1`;
@@ -252,9 +284,26 @@ function buildServer(
     calls.record(request.method, endpoint);
     gate.onRequest?.({ method: request.method, endpoint });
 
-    const fault = faults.draw();
+    const queryString = request.url.includes('?') ? request.url.slice(request.url.indexOf('?') + 1) : '';
+    if (queryString.length > maxQueryStringLength) {
+      return reply
+        .code(414)
+        .send(
+          new ApiError(414, 'Exception', `The query string is longer than ${maxQueryStringLength} characters`).body(),
+        );
+    }
+    const fault = faults.draw(
+      request.url.startsWith(apiPrefix) ? request.url.slice(apiPrefix.length).split('?')[0] : undefined,
+    );
     if (fault === 'slow') await faultDelay(faults.slowMs);
     if (fault === 'drop') dropped.add(request);
+    if (fault === '502-html') {
+      // A proxy in front of the service answering for it: an HTML page, not SuperOffice's error body.
+      return reply
+        .code(502)
+        .header('content-type', 'text/html')
+        .send('<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>');
+    }
     if (fault === '5xx') {
       return reply.code(500).send(new ApiError(500, 'Exception', 'Simulated server failure').body());
     }

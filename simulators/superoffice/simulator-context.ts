@@ -1,6 +1,7 @@
 /** What every route file needs: the tenant's rows, how to render them, and HTTP preconditions. */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, badRequest } from './api-error.js';
+import type { ArchiveSettings } from './archive-query.js';
 import type { Json, JsonObject, RenderContext } from './entity-json.js';
 import { requestedTimeZone } from './request-time-zone.js';
 import type { TenantData } from './tenant-data.js';
@@ -10,6 +11,8 @@ export interface SimulatorContext extends RenderContext {
   readonly data: TenantData;
   /** The tenant id in the URL, e.g. `Cust12345`. */
   readonly tenant: string;
+  /** How the archive lists behave where the documentation is silent. */
+  readonly archive: ArchiveSettings;
   /** Whether `SO-TimeZone` is honoured (documented); false models a tenant that ignores it. */
   readonly honourTimeZoneHeader: boolean;
   /** What a JSON Patch `test` whose value is an array does (undocumented; default 'refuse'). */
@@ -27,6 +30,7 @@ export function requestView(context: SimulatorContext, request: FastifyRequest):
     apiBase: context.apiBase,
     honourTimeZoneHeader: context.honourTimeZoneHeader,
     patchTestOnArrays: context.patchTestOnArrays,
+    archive: context.archive,
     timeZone: asked.timeZone ?? context.timeZone,
     dateOffsets: asked.includeOffset,
   };

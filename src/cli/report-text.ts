@@ -107,7 +107,9 @@ export function planLines(report: PlanReport, tense: 'would' | 'did'): string[] 
       report.rejectedRecords,
       (rejected) =>
         `${rejected.system}:${rejected.type}:${rejected.id ?? '(unknown id)'}: ${rejected.error.message} — ` +
-        `correct the record in ${rejected.system === 'superoffice' ? 'SuperOffice' : 'Zendesk'} (or report the message if it looks right there); it is read again when it changes and on the next full sweep`,
+        (rejected.error.code === 'malformed'
+          ? `correct the record in ${rejected.system === 'superoffice' ? 'SuperOffice' : 'Zendesk'} (or report the message if it looks right there); it is read again when it changes and on the next full sweep`
+          : `the service kept failing for this record only; it is read again with back-off (from 30 s to an hour) and on the next full sweep, and the other records sync meanwhile`),
     ),
   );
   if (report.counts.links + report.counts.creates + report.counts.updates === 0) {

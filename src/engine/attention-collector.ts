@@ -7,7 +7,6 @@ import type { EntitySnapshot } from '../core/entity.js';
 import { isReferenceAttribute } from '../core/member-fields.js';
 import type { SystemName } from '../core/model.js';
 import { refKey } from '../core/model.js';
-import { holdKey } from '../core/planner.js';
 import { organizationNameKey } from '../core/transforms.js';
 import { type FlowName, flows } from '../spec/flows.js';
 import type {
@@ -45,20 +44,25 @@ function isObject(value: JsonValue): value is { readonly [key: string]: JsonValu
 }
 
 /**
- * An entity's holds with their reason codes. The store keeps a hold's message per member type and
- * attribute; its reason is in the `held` history entry that started it (the newest for its key).
+ * An entity's holds with their reason codes. The store keeps a hold's message under
+ * `system:type|attribute`, with `|reason` after it where the planner writes the reason into the key;
+ * for keys without one, the reason is in the `held` history entry that started the hold (the newest
+ * for its member type and attribute).
  */
 export function holdsWithReasons(
   entity: EntitySnapshot,
   history: readonly HistoryEntry[],
 ): { readonly reason: string; readonly member: string; readonly message: string }[] {
   return Object.entries(entity.holds).map(([key, message]) => {
-    let reason = 'unknown';
-    let member = key.split('|')[0] ?? key;
+    const [memberType = key, attribute = '*', reasonInKey] = key.split('|');
+    let reason = reasonInKey ?? 'unknown';
+    let member = memberType;
     for (const entry of history) {
       if (entry.event !== 'held' || entry.member === null) continue;
-      if (holdKey(entry.member, entry.attribute ?? undefined) !== key) continue;
-      reason = entry.rule ?? 'unknown';
+      const [system, type] = entry.member.split(':');
+      if (`${system}:${type}` !== memberType || (entry.attribute ?? '*') !== attribute) continue;
+      if (reasonInKey !== undefined && entry.rule !== reasonInKey) continue;
+      reason = entry.rule ?? reason;
       member = entry.member;
     }
     return { reason, member, message };
@@ -398,7 +402,7 @@ export class AttentionCollector {
         label: recordLabel(stored.record) ?? null,
         entityId: entity.id,
         flow: flowOfEntity(entity),
-        message: `deleted in ${where}; it was linked to ${describeRecord(counterpart.record)}, which Tandem keeps as it is (deletes are not synced)`,
+        message: `it was deleted in ${where}, and was linked to ${describeRecord(counterpart.record)}, which Tandem keeps as it is (deletes are not synced)`,
         action:
           system === 'zendesk'
             ? 'Restore it in Zendesk to resume syncing; or unlink it, and Tandem creates a new Zendesk record for the SuperOffice one on the next cycle.'

@@ -74,6 +74,12 @@ export const holdAttention: Readonly<Record<HoldReason, HoldAttention>> = {
       'Nothing, unless this person should be the assignee: then make their Zendesk user an agent who can be assigned tickets; the next cycle assigns the ticket.',
     command: explain,
   },
+  'service-user-only': {
+    listedAs: 'on-purpose',
+    action:
+      'Nothing, unless this user should own the SuperOffice ticket: then give them a Service user (a Service licence) in SuperOffice; the next cycle writes the owner.',
+    command: explain,
+  },
   'no-counterpart': {
     listedAs: 'on-purpose',
     action:

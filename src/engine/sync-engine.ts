@@ -63,6 +63,7 @@ import type {
   RejectedRecordReport,
   UpdateReport,
 } from './cycle-report.js';
+import { followMerges } from './merge-relink.js';
 import { timeOrderedIds } from './time-ordered-id.js';
 
 export type { CycleProgress, CycleReport, PlanReport } from './cycle-report.js';
@@ -507,6 +508,11 @@ export class SyncEngine {
     let changed = 0;
     for await (const page of pages) {
       const result = await this.store.ingestPage(system, type, page.records, page.cursor, this.now());
+      if (page.merges !== undefined && page.merges.length > 0) {
+        const held = await followMerges(this.store, system, page.merges, cycleId, this.now());
+        report.counts.ambiguities += held.length;
+        report.add(report.ambiguities, held);
+      }
       for (const rejected of page.rejected ?? []) {
         report.counts.rejectedRecords++;
         report.add(report.rejectedRecords, [

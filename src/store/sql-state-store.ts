@@ -3,6 +3,7 @@
  * subset both dialects speak (upserts with ON CONFLICT, row values, partial indexes); the drivers
  * differ only in placeholders and transactions. Schemas are per dialect under migrations/.
  */
+
 import type { BaseValue, EntitySnapshot, MemberSnapshot, MemberSummary } from '../core/entity.js';
 import { matchKeysOf, nameKeysOf } from '../core/matching.js';
 import {
@@ -17,6 +18,7 @@ import type { CanonicalValue } from '../core/transforms.js';
 import type { EntityKind } from '../spec/flows.js';
 import { flows } from '../spec/flows.js';
 import { contentHash } from './content-hash.js';
+import { followMergeIn, type MergeOutcome, type MergeReferrer } from './merge-follow.js';
 import {
   placeholders,
   type SqlDriver,
@@ -658,6 +660,10 @@ export class SqlStateStore implements StateStore {
       }
     }
     return result;
+  }
+
+  async followMerge(from: RecordRef, into: RecordRef, referrers: readonly MergeReferrer[]): Promise<MergeOutcome> {
+    return this.sql.transaction((tx) => followMergeIn(tx, from, into, referrers));
   }
 
   async membersOf(entityIds: readonly string[]): Promise<ReadonlyMap<string, readonly MemberSummary[]>> {

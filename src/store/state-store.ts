@@ -26,6 +26,7 @@ import type { PropertyValues, RecordRef, RecordType, SourceRecord, SystemName } 
 import type { SyncErrorCode } from '../core/sync-error.js';
 import type { CanonicalValue } from '../core/transforms.js';
 import type { EntityKind } from '../spec/flows.js';
+import type { MergeOutcome, MergeReferrer } from './merge-follow.js';
 
 export type JsonValue = string | number | boolean | null | readonly JsonValue[] | { readonly [key: string]: JsonValue };
 
@@ -270,6 +271,16 @@ export interface StateStore {
    * history. Linking an already linked record is ignored (links are kept).
    */
   applyMatches(changes: readonly MatchChange[], history: readonly HistoryEntry[], at: string): Promise<void>;
+
+  /**
+   * Follows a merge in a source system: `from` was merged into `into` (same system and type) and
+   * is gone. Moves `from`'s link to `into` when `into` is not linked or is alone in its entity;
+   * drops `from`; plans the entity again. When `into` belongs to an entity that holds more, changes
+   * nothing and says so (`held`). Stored records of the `referrers` types that named `from` (in
+   * entities referring to its entity) name `into` afterwards, as the source system moved them.
+   * Atomic; following the same merge again changes nothing.
+   */
+  followMerge(from: RecordRef, into: RecordRef, referrers: readonly MergeReferrer[]): Promise<MergeOutcome>;
 
   /** Members of each entity (live and deleted); entities without members are left out. */
   membersOf(entityIds: readonly string[]): Promise<ReadonlyMap<string, readonly MemberSummary[]>>;

@@ -38,7 +38,7 @@ function environment(overrides: Record<string, string> = {}): Record<string, str
 }
 
 describe('tandem check', () => {
-  it('passes a working setup line by line, reads each SuperOffice list once with $top=1, and writes nothing', async () => {
+  it('passes a working setup line by line, reads one small page of each SuperOffice list, and writes nothing', async () => {
     superoffice.calls.reset();
     zendesk.calls.reset();
     const result = await runTandem(['check'], environment());
@@ -53,12 +53,11 @@ describe('tandem check', () => {
     expect(lines.some((line) => line.startsWith('ok    SuperOffice credentials: accepted by'))).toBe(true);
     expect(lines.some((line) => line.startsWith('ok    Zendesk credentials: accepted by'))).toBe(true);
     expect(existsSync(join(directory, 'state.db'))).toBe(false);
-    // Each list once, one record long (so one record read after it), and nothing written.
-    for (const list of ['Contact', 'Person', 'Ticket']) {
-      expect(superoffice.calls.count(`GET /${list}`)).toBe(1);
-      expect(superoffice.calls.count(`GET /${list}/{id}`)).toBe(1);
-    }
-    expect(superoffice.calls.count('GET /User')).toBe(1);
+    // One small page of each list (contacts, persons and users come from archive rows, tickets from
+    // the Ticket list and one GET), the principal, and nothing written: a check costs a handful of calls.
+    expect(superoffice.calls.count('GET /Ticket')).toBe(1);
+    expect(superoffice.calls.count('GET /Ticket/{id}')).toBe(1);
+    expect(superoffice.calls.total).toBeLessThanOrEqual(8);
     expect(superoffice.calls.writes).toBe(0);
     expect(zendesk.calls.writes).toBe(0);
   });

@@ -4,10 +4,9 @@
  * system-user ticket, or the OAuth access token, runs out three times, each time while Tandem is
  * writing, and the sync goes on with no failed cycle and no write failed for good.
  *
- * In process rather than a child `tandem run`: a child keeps Zendesk's real export budget (10 calls
- * a minute), so five cycles would take minutes. The test moves the simulators' clock past the
- * lifetime when a write arrives, and steps from one cycle to the next through the loop's `onCycle`
- * (no sleeping).
+ * In process, so both flows run with fast budgets and step from one cycle to the next through the
+ * loop's `onCycle` (no sleeping); the test moves the simulators' clock past the lifetime when a write
+ * arrives. credential-renewal-cli.test.ts runs the `tandem run` command itself in a child process.
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';

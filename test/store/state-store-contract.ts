@@ -125,6 +125,48 @@ export function stateStoreContract(name: string, factory: StoreFactory): void {
       }
     });
 
+    it('follows a merge: the merged-away record leaves, the survivor takes its link, and doing it again changes nothing', () =>
+      withStore(async (store) => {
+        await store.ingestPage('superoffice', 'contact', [contact('1', 'Acme'), contact('2', 'Acme AS')], 'c1', at);
+        await store.applyMatches(
+          [newEntityLink('contact', '1', 'E1', 'organization'), newEntityLink('contact', '2', 'E2', 'organization')],
+          [],
+          at,
+        );
+        const from = { system: 'superoffice', type: 'contact', id: '1' } as const;
+        const into = { system: 'superoffice', type: 'contact', id: '2' } as const;
+        expect(await store.followMerge(from, into, [])).toEqual({ kind: 'moved', entityId: 'E1' });
+        expect(await store.getRecord(from)).toBeUndefined();
+        expect((await store.getRecord(into))?.entityId).toBe('E1');
+        expect(await store.followMerge(from, into, [])).toEqual({ kind: 'unknown' });
+      }));
+
+    it('follows no merge into a record whose entity holds more, and says so', () =>
+      withStore(async (store) => {
+        const organization: SourceRecord = {
+          ref: { system: 'zendesk', type: 'organization', id: '77' },
+          values: { name: 'Acme AS' },
+          modifiedAt: at,
+          deleted: false,
+        };
+        await store.ingestPage('superoffice', 'contact', [contact('1', 'Acme'), contact('2', 'Acme AS')], 'c1', at);
+        await store.ingestPage('zendesk', 'organization', [organization], 'z1', at);
+        await store.applyMatches(
+          [
+            newEntityLink('contact', '1', 'E1', 'organization'),
+            newEntityLink('contact', '2', 'E2', 'organization'),
+            { kind: 'link', ref: organization.ref, entityId: 'E2' },
+          ],
+          [],
+          at,
+        );
+        const from = { system: 'superoffice', type: 'contact', id: '1' } as const;
+        const into = { system: 'superoffice', type: 'contact', id: '2' } as const;
+        expect(await store.followMerge(from, into, [])).toEqual({ kind: 'held', entityId: 'E1', otherEntityId: 'E2' });
+        expect((await store.getRecord(from))?.entityId).toBe('E1');
+        expect((await store.getRecord(into))?.entityId).toBe('E2');
+      }));
+
     it('stores a page with its cursor and skips records whose content did not change', () =>
       withStore(async (store) => {
         expect(await store.getCursor('superoffice', 'contact')).toBeNull();

@@ -24,7 +24,7 @@ export function registerContactRoutes(app: FastifyInstance, context: SimulatorCo
   };
 
   app.get('/Contact', async (request) =>
-    runArchiveQuery(contactProvider(data), archiveQueryFrom(request.query), context.apiBase),
+    runArchiveQuery(contactProvider(data), archiveQueryFrom(request.query), context.apiBase, context.archive),
   );
 
   app.get('/Contact/:id', async (request, reply) => {

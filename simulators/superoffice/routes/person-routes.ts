@@ -25,7 +25,7 @@ export function registerPersonRoutes(app: FastifyInstance, context: SimulatorCon
   };
 
   app.get('/Person', async (request) =>
-    runArchiveQuery(personProvider(data), archiveQueryFrom(request.query), context.apiBase),
+    runArchiveQuery(personProvider(data), archiveQueryFrom(request.query), context.apiBase, context.archive),
   );
 
   app.get('/Person/default', async (request) => {

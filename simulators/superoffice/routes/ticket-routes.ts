@@ -27,6 +27,7 @@ export function registerTicketRoutes(app: FastifyInstance, context: SimulatorCon
       ticketProvider(data, requestView(context, request).timeZone),
       archiveQueryFrom(request.query),
       context.apiBase,
+      context.archive,
     ),
   );
 

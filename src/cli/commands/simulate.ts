@@ -46,7 +46,9 @@ function superofficeCommand(): CommandUnknownOpts {
       process.stdout.write(
         `SuperOffice simulator at ${simulator.url}\n` +
           `  credentials: Authorization: Bearer sim-token  (or SOTicket 7T:sim-ticket with SO-AppToken: sim-app-token)\n` +
-          `  try: curl -H 'Authorization: Bearer sim-token' '${simulator.url}/Contact?$top=5'\n`,
+          `  try: curl -H 'Authorization: Bearer sim-token' '${simulator.url}/Contact?$top=5'\n` +
+          `  tenant status: ${simulator.environmentUrl}/api/state/${simulator.tenant}` +
+          `  (TANDEM_SUPEROFFICE_CUSTOMER_ID=${simulator.tenant} TANDEM_SUPEROFFICE_ENVIRONMENT_URL=${simulator.environmentUrl})\n`,
       );
       const signal = await waitForStopSignal();
       await simulator.close();
