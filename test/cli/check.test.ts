@@ -123,3 +123,17 @@ describe('tandem plan, the other command that proves a setup before the first sy
     await store.close();
   });
 });
+
+describe('a service URL that names no such API', () => {
+  it('is a setting to fix: `sync` exits 2 and says to check the URL', async () => {
+    const db = join(directory, 'wrong-url.db');
+    // The SuperOffice simulator's address given as the Zendesk account: it has no Zendesk API.
+    const result = await runTandem(
+      ['sync'],
+      environment({ TANDEM_DB: db, TANDEM_ZENDESK_URL: new URL(superoffice.url).origin }),
+    );
+    expect(result.stderr).toContain('No Zendesk API at');
+    expect(result.stderr).toContain('Check the URLs in your configuration');
+    expect(result.code).toBe(2);
+  });
+});
