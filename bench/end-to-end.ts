@@ -167,6 +167,8 @@ function census(superoffice: SuperOfficeSimulator, zendesk: ZendeskSimulator): C
   const onTickets = new Set([...so.tickets.values()].map((ticket) => ticket.personId));
   const userEmails = new Set<string>();
   for (const associate of so.associates.values()) {
+    // Only internal, active users are synced (InternalUsers; a retired user counts as gone).
+    if (associate.type !== 'InternalAssociate' || associate.deleted) continue;
     const email = so.persons.get(associate.personId)?.emails[0]?.value.toLowerCase();
     if (email !== undefined) userEmails.add(email);
   }
