@@ -79,6 +79,15 @@ export interface ZendeskSimulatorOptions {
   jobDelayMs?: number;
   /** Jobs that may be queued or running at once (§3.1: 30). Default 30. */
   maxActiveJobs?: number;
+  /** Order of user/organization bulk results (default 'shuffled': Zendesk documents none, §3.1). */
+  bulkResultOrder?: 'request' | 'shuffled' | 'reversed';
+  /** `create_or_update_many` results carry `email` (default false: not documented in the OAS). */
+  bulkResultEmails?: boolean;
+  /**
+   * Other integrations' jobs in the job list (§3.1): one that stays `working` and one completed
+   * with object `results`. Default true.
+   */
+  foreignJobs?: boolean;
   /** Rate-limit header spelling: '2024' `ratelimit-*` (default) or '2023' `rate-limit-*` (§5.3). */
   rateLimitHeaderSpelling?: '2023' | '2024';
 }
@@ -134,6 +143,9 @@ export async function startZendeskSimulator(options: ZendeskSimulatorOptions = {
     bulkUserImport: options.bulkUserImport ?? true,
     incrementalWithholdSeconds: options.incrementalWithholdSeconds ?? 60,
     searchLagSeconds: options.searchLagSeconds ?? 60,
+    bulkResultOrder: options.bulkResultOrder ?? 'shuffled',
+    bulkResultEmails: options.bulkResultEmails ?? false,
+    ticketExternalIdFilter: true,
   };
   const limiter =
     options.rateLimits === false ? undefined : new RateLimiter(clock, options.rateLimits ?? defaultRateLimits);
@@ -141,6 +153,7 @@ export async function startZendeskSimulator(options: ZendeskSimulatorOptions = {
     delayMs: options.jobDelayMs ?? 5,
     maxActive: options.maxActiveJobs ?? 30,
   });
+  if (options.foreignJobs ?? true) jobs.addForeignJobs();
   const faults = new FaultInjector();
   const calls = new CallCounter();
   const callers = new WeakMap<FastifyRequest, number>();

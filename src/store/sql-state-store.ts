@@ -467,6 +467,12 @@ export class SqlStateStore implements StateStore {
   }
 
   /** Entities whose values point at these ones are planned again: their translations may change. */
+  private async dirtyEntities(tx: SqlExecutor, entityIds: readonly string[]): Promise<void> {
+    for (const ids of statementChunks(entityIds, inListRows)) {
+      await tx.run(`UPDATE entities SET dirty = 1 WHERE dirty = 0 AND id IN (${placeholders(ids.length)})`, ids);
+    }
+  }
+
   private async dirtyReferrers(tx: SqlExecutor, entityIds: readonly string[]): Promise<void> {
     for (const ids of statementChunks(entityIds, inListRows)) {
       await tx.run(
@@ -989,6 +995,7 @@ export class SqlStateStore implements StateStore {
       }
       const done: string[] = [];
       const created: { outbox: OutboxRow; record: SourceRecord }[] = [];
+      const merged: { outbox: OutboxRow; record: SourceRecord }[] = [];
       const updated: { outbox: OutboxRow; record: SourceRecord | undefined }[] = [];
       for (const result of results) {
         const outbox = rows.get(result.key);
@@ -1009,6 +1016,10 @@ export class SqlStateStore implements StateStore {
             created.push({ outbox, record: result.record });
             done.push(outbox.key);
             break;
+          case 'merged':
+            merged.push({ outbox, record: result.record });
+            done.push(outbox.key);
+            break;
           case 'updated':
           case 'unchanged':
             updated.push({ outbox, record: result.record });
@@ -1016,18 +1027,24 @@ export class SqlStateStore implements StateStore {
             break;
         }
       }
-      await this.linkCreated(tx, created, at);
+      await this.linkCreated(tx, created, at, (outbox) => outbox.attributes);
+      await this.linkCreated(tx, merged, at, () => ({}));
+      await this.dirtyEntities(
+        tx,
+        merged.map(({ outbox }) => outbox.entityId),
+      );
       await this.applyUpdated(tx, updated, at);
       await this.deleteOutbox(tx, done);
       await this.insertHistory(tx, history);
     });
   }
 
-  /** Links created records to their rows' entities, with the rows' attributes as their known values. */
+  /** Links created (or merged) records to their rows' entities, with the known values `knownOf` gives. */
   private async linkCreated(
     tx: SqlExecutor,
     created: readonly { readonly outbox: OutboxRow; readonly record: SourceRecord }[],
     at: string,
+    knownOf: (outbox: OutboxRow) => OutboxRow['attributes'],
   ): Promise<void> {
     if (created.length === 0) return;
     // One record created for two rows cannot happen; should it, the last row's values count.
@@ -1040,7 +1057,7 @@ export class SqlStateStore implements StateStore {
       items.map(({ outbox, record }) => [
         ...recordContentParams(record.ref, record, contentHash(record), at),
         outbox.entityId,
-        JSON.stringify(outbox.attributes),
+        JSON.stringify(knownOf(outbox)),
       ]),
     );
     await this.deleteKeys(

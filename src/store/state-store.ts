@@ -155,6 +155,12 @@ export interface PlanCommit {
 export type OutboxResult =
   /** Link the created record to the row's entity, with the row's attributes as its known values. */
   | { readonly key: string; readonly status: 'created'; readonly record: SourceRecord }
+  /**
+   * Link an existing record the create found instead of making one (it held the create's e-mail, or
+   * its handle from another state): stored as read, with no known values, so the entity is planned
+   * again as after a match. A record already linked keeps its link.
+   */
+  | { readonly key: string; readonly status: 'merged'; readonly record: SourceRecord }
   /** Merge the row's attributes into the target's known values; store the record (or patch the values). */
   | { readonly key: string; readonly status: 'updated' | 'unchanged'; readonly record?: SourceRecord }
   /** Keep the row with its error; `nextAttemptAt` null marks it failed for good. */

@@ -13,7 +13,7 @@ export interface JobPollerOptions {
   /** First wait after the last submission, and the wait after a poll that finished something. */
   readonly initialDelayMs: number;
   readonly maxDelayMs: number;
-  /** A job not finished after this long is given up on (its outcome is unknown). */
+  /** A job not finished after this long is given up on (its outcome is unknown); `wait` may ask for less. */
   readonly timeoutMs: number;
   readonly now?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
@@ -21,6 +21,7 @@ export interface JobPollerOptions {
 
 interface Waiter {
   readonly since: number;
+  readonly timeoutMs: number;
   misses: number;
   readonly resolve: (status: WireJobStatus | undefined) => void;
   readonly reject: (error: unknown) => void;
@@ -48,10 +49,10 @@ export class JobPoller {
    * Resolves with the finished job, or undefined when Zendesk no longer knows the job or it did
    * not finish in time: then whether its work happened is unknown.
    */
-  wait(jobId: string): Promise<WireJobStatus | undefined> {
+  wait(jobId: string, timeoutMs = this.#options.timeoutMs): Promise<WireJobStatus | undefined> {
     return new Promise((resolve, reject) => {
       this.#lastSubmission = this.#now();
-      this.#waiting.set(jobId, { since: this.#lastSubmission, misses: 0, resolve, reject });
+      this.#waiting.set(jobId, { since: this.#lastSubmission, timeoutMs, misses: 0, resolve, reject });
       if (!this.#running) void this.#run();
     });
   }
@@ -103,7 +104,7 @@ export class JobPoller {
       } else if (status === undefined && ++waiter.misses >= 3) {
         // §3.1: job data expires; a job Zendesk no longer shows has an unknown outcome.
         this.#settle(id, (entry) => entry.resolve(undefined));
-      } else if (this.#now() - waiter.since > this.#options.timeoutMs) {
+      } else if (this.#now() - waiter.since > waiter.timeoutMs) {
         this.#settle(id, (entry) => entry.resolve(undefined));
       }
     }
