@@ -338,9 +338,9 @@ export class SyncEngine {
   /**
    * Zendesk types whose creates this cycle must look their handle up first (issue 12.13): the state
    * read the type for the first time (a new, lost or moved state), and Zendesk already holds records
-   * that a sync created (their external id names a SuperOffice record). Such a record changed in the
-   * last minute is withheld by the export, so the state cannot prove it never created it. Without
-   * any such record the pair was never synced, and creates spend no lookups.
+   * that a sync created (an external id naming a SuperOffice record, on any type read first now).
+   * Such a record changed in the last minute is withheld by the export, so the state cannot prove it
+   * never created it. Without any such record the pair was never synced: creates spend no lookups.
    */
   private unprovenCreates = new Set<RecordType>();
 
@@ -616,7 +616,7 @@ export class SyncEngine {
           }));
         const origin = originOfExternalId(record.facts?.externalId);
         if (origin !== undefined && record.ref.system === 'zendesk' && this.firstReads.has(record.ref.type))
-          this.unprovenCreates.add(record.ref.type);
+          for (const type of this.firstReads) this.unprovenCreates.add(type);
         const originEntity =
           origin === undefined ? undefined : (originEntities.get(refKey(origin)) ?? linkedNow.get(refKey(origin)));
         const decision = decideMatch(record, kind, mine, {
@@ -1084,7 +1084,17 @@ export class SyncEngine {
         }
         const merge = mergeOf(row, outcome);
         if (merge !== undefined) {
-          const holder = linkedElsewhere.get(refKey(merge.record.ref));
+          let holder = linkedElsewhere.get(refKey(merge.record.ref));
+          // A record the feed read on its own (its e-mail a secondary one, say) sits alone in an
+          // entity of its own: it moves to the entity whose create found it.
+          if (
+            holder !== undefined &&
+            holder !== row.entityId &&
+            (await this.store.absorbLoneRecord(merge.record.ref, row.entityId))
+          ) {
+            holder = undefined;
+            this.links = new RecordCache(linksPerGeneration); // the moved record's cached link is stale
+          }
           if (holder !== undefined && holder !== row.entityId) {
             fail(
               new SyncError(

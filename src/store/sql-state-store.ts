@@ -586,6 +586,31 @@ export class SqlStateStore implements StateStore {
     return result;
   }
 
+  async absorbLoneRecord(ref: RecordRef, into: string): Promise<boolean> {
+    return this.sql.transaction(async (tx) => {
+      const [record] = await tx.all('SELECT entity_id FROM records WHERE system = ? AND type = ? AND id = ?', [
+        ref.system,
+        ref.type,
+        ref.id,
+      ]);
+      const from = record === undefined || record.entity_id === null ? undefined : text(record.entity_id);
+      if (from === undefined || from === into) return false;
+      const [members] = await tx.all('SELECT COUNT(*) AS n FROM records WHERE entity_id = ?', [from]);
+      const [referrers] = await tx.all('SELECT COUNT(*) AS n FROM entity_references WHERE referenced_id = ?', [from]);
+      if (Number(members?.n) !== 1 || Number(referrers?.n) !== 0) return false;
+      await tx.run('UPDATE records SET entity_id = ? WHERE system = ? AND type = ? AND id = ?', [
+        into,
+        ref.system,
+        ref.type,
+        ref.id,
+      ]);
+      await tx.run('DELETE FROM outbox WHERE entity_id = ?', [from]);
+      await tx.run('DELETE FROM entity_references WHERE entity_id = ?', [from]);
+      await tx.run('DELETE FROM entities WHERE id = ?', [from]);
+      return true;
+    });
+  }
+
   async ambiguitiesOf(refs: readonly RecordRef[]): Promise<ReadonlyMap<string, string>> {
     const result = new Map<string, string>();
     for (const group of groupByType(refs).values()) {

@@ -241,6 +241,13 @@ export interface StateStore {
   /** The entity of each linked record; unknown or unlinked records are left out. Keys are ref keys. */
   entityIdsOf(refs: readonly RecordRef[]): Promise<ReadonlyMap<string, string>>;
 
+  /**
+   * Moves a record out of an entity it is the only record of, and that no entity points at, into
+   * `into` (a create found that this record is `into`'s: it holds its e-mail); the emptied entity
+   * and its outbox rows are removed. Returns false and changes nothing otherwise. Atomic.
+   */
+  absorbLoneRecord(ref: RecordRef, into: string): Promise<boolean>;
+
   /** Ambiguity messages of the given records that are unlinked; keys are ref keys. */
   ambiguitiesOf(refs: readonly RecordRef[]): Promise<ReadonlyMap<string, string>>;
 

@@ -58,6 +58,8 @@ export interface SyncHarness {
   zendeskIdOf(type: SuperOfficeRecordType, id: number | string): Promise<number | undefined>;
   /** One cycle through the real connectors over HTTP. */
   sync(options?: { sweep?: boolean }): Promise<CycleReport>;
+  /** Another tenant against the same simulators with its own state file (a lost or moved state); close it yourself. */
+  openState(dbPath: string): Promise<Tenant>;
   /** TANDEM_* variables pointing a `tandem` child process at these simulators and the same database. */
   readonly env: Record<string, string>;
   /** Closes the tenant (connectors, store), both simulators, and removes the temporary directory. */
@@ -97,25 +99,27 @@ export async function startSyncHarness(options: SyncHarnessOptions = {}): Promis
       });
     }
 
-    const config: TandemConfig = {
-      db: dbPath,
+    const configFor = (db: string): TandemConfig => ({
+      db,
       superoffice: { url: superoffice.url, auth: { kind: 'bearer', token: simulatorToken } },
       zendesk: { url: zendesk.url, auth: { kind: 'oauth', accessToken: simulatorToken } },
       intervalSeconds: 60,
       sweepMinutes: 360,
       logLevel: 'error',
-    };
-    const tenant: Tenant = await openTenant(config, pino({ level: 'silent' }), {
-      superoffice: { minRetryDelayMs: 5, maxRetryDelayMs: 50 },
-      zendesk: {
-        rateLimitPerMinute: 100_000,
-        incrementalPerMinute: 100_000,
-        perUserUpdatesPerMinute: 100_000,
-        jobPollDelayMs: 5,
-        jobPollMaxDelayMs: 20,
-      },
-      engine: { clock: () => new Date(clock.now()) },
     });
+    const open = (db: string) =>
+      openTenant(configFor(db), pino({ level: 'silent' }), {
+        superoffice: { minRetryDelayMs: 5, maxRetryDelayMs: 50 },
+        zendesk: {
+          rateLimitPerMinute: 100_000,
+          incrementalPerMinute: 100_000,
+          perUserUpdatesPerMinute: 100_000,
+          jobPollDelayMs: 5,
+          jobPollMaxDelayMs: 20,
+        },
+        engine: { clock: () => new Date(clock.now()) },
+      });
+    const tenant: Tenant = await open(dbPath);
 
     const env: Record<string, string> = {
       TANDEM_DB: dbPath,
@@ -145,6 +149,7 @@ export async function startSyncHarness(options: SyncHarnessOptions = {}): Promis
         return zendeskMember === undefined ? undefined : Number(zendeskMember.ref.id);
       },
       sync: (syncOptions = {}) => tenant.engine.runCycle({ sweep: syncOptions.sweep ?? false }),
+      openState: open,
       async close() {
         await tenant.close();
         await Promise.allSettled([superoffice.close(), zendesk.close()]);
