@@ -164,3 +164,44 @@ describe('Zendesk connector: an existing user is never overwritten by a create (
     });
   });
 });
+
+describe('Zendesk connector: a lost create answer on a busy account (issue 12.9)', () => {
+  let harness: Harness;
+  afterEach(async () => harness.close());
+
+  const tickets = (count: number, mayExist = false) =>
+    Array.from({ length: count }, (_, index) => createTicket(index + 1, mayExist));
+
+  it("settles a lost answer without waiting for other integrations' jobs, reading a job list with object results", async () => {
+    harness = await startHarness(); // the simulator lists a foreign job that keeps working, and one with object results
+    harness.simulator.faults.script([{ kind: 'drop', phase: 'after', match: 'POST /api/v2/tickets/create_many' }]);
+    const started = performance.now();
+    const outcomes = await harness.connector.write('ticket', tickets(2));
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['created', 'created']);
+    expect(performance.now() - started).toBeLessThan(5_000);
+    expect(harness.simulator.data.tickets()).toHaveLength(2);
+    expect(harness.simulator.calls.count('GET /api/v2/job_statuses')).toBe(1);
+  });
+
+  it('waits a bounded time for a job that could be its own, and adopts what it made', async () => {
+    harness = await startHarness({}, { lostJobWaitMs: 200 });
+    harness.simulator.faults.script([{ kind: 'drop', phase: 'after', match: 'POST /api/v2/tickets/create_many' }]);
+    // Three items: the same size as the foreign job that never finishes, so that one is waited for too.
+    const outcomes = await harness.connector.write('ticket', tickets(3));
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['created', 'created', 'created']);
+    expect(harness.simulator.data.tickets()).toHaveLength(3);
+  });
+
+  it('creates nothing again while its lost job is still queued, and adopts the tickets once it ran', async () => {
+    harness = await startHarness({}, { lostJobWaitMs: 200 });
+    harness.simulator.jobs.hold();
+    harness.simulator.faults.script([{ kind: 'drop', phase: 'after', match: 'POST /api/v2/tickets/create_many' }]);
+    const first = await harness.connector.write('ticket', tickets(2));
+    expect(first.map((outcome) => outcome.error?.code)).toEqual(['transient', 'transient']);
+    harness.simulator.jobs.release();
+    harness.simulator.jobs.drain();
+    const again = await harness.connector.write('ticket', tickets(2, true));
+    expect(again.map((outcome) => outcome.status)).toEqual(['created', 'created']);
+    expect(harness.simulator.data.tickets()).toHaveLength(2);
+  });
+});
