@@ -146,6 +146,7 @@ export async function startZendeskSimulator(options: ZendeskSimulatorOptions = {
     bulkResultOrder: options.bulkResultOrder ?? 'shuffled',
     bulkResultEmails: options.bulkResultEmails ?? false,
     ticketExternalIdFilter: true,
+    futureStartTimeStatus: 400,
   };
   const limiter =
     options.rateLimits === false ? undefined : new RateLimiter(clock, options.rateLimits ?? defaultRateLimits);

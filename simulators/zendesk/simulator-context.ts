@@ -44,6 +44,12 @@ export interface SimulatorSettings {
    * filter and lists other tickets too, for tests that a lookup checks what comes back. Default true.
    */
   ticketExternalIdFilter: boolean;
+  /**
+   * The status of an incremental export asked to start in the future. Undocumented (§10); 400 was
+   * observed (Airbyte's Zendesk source), 422 is the recorded answer for a start inside the
+   * withheld minute. Default 400.
+   */
+  futureStartTimeStatus: 400 | 422;
 }
 
 export interface SimulatorContext {

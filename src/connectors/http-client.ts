@@ -38,6 +38,13 @@ export interface HttpClientOptions {
   readonly describeError: (status: number, body: string) => ErrorDescription;
   /** Milliseconds to pause before the next request, read from rate-limit headers; 0 for none. */
   readonly pauseAfter?: (info: ResponseInfo) => number;
+  /**
+   * The pause that `pauseAfter` and Retry-After set, shared by the clients of one account (a rate
+   * limit is the account's, whichever client hit it). Default: this client's own.
+   */
+  readonly accountPause?: RequestPause;
+  /** Milliseconds to pause this client only (an endpoint's own budget), read from headers. */
+  readonly pauseOwnAfter?: (info: ResponseInfo) => number;
   /** Requests allowed per interval, kept below the service's announced limit. */
   readonly budget?: { readonly requests: number; readonly intervalMs: number };
   readonly retries?: number;
@@ -80,6 +87,31 @@ const sleep = (ms: number, signal?: AbortSignal) =>
     });
   });
 
+/**
+ * A pause shared by every client of one account: a Retry-After seen by any of them holds them all,
+ * and a later, longer one also holds requests already waiting (they look again when they wake).
+ */
+export class RequestPause {
+  #until = 0;
+  readonly #now: () => number;
+  readonly #sleep: (ms: number) => Promise<void>;
+
+  constructor(options: { now?: () => number; sleep?: (ms: number) => Promise<void> } = {}) {
+    this.#now = options.now ?? Date.now;
+    this.#sleep = options.sleep ?? ((ms) => sleep(ms));
+  }
+
+  /** Holds every request for at least `ms` from now; never shortens a pause already set. */
+  extend(ms: number): void {
+    this.#until = Math.max(this.#until, this.#now() + ms);
+  }
+
+  /** Resolves once no pause is in force. */
+  async wait(): Promise<void> {
+    for (let left = this.#until - this.#now(); left > 0; left = this.#until - this.#now()) await this.#sleep(left);
+  }
+}
+
 export function headerValue(headers: ResponseInfo['headers'], name: string): string | undefined {
   const value = headers[name.toLowerCase()];
   return Array.isArray(value) ? value[0] : value;
@@ -99,10 +131,12 @@ export class HttpClient {
   readonly #options: HttpClientOptions;
   readonly #queue: PQueue;
   readonly #dispatcher: Dispatcher;
-  #pausedUntil = 0;
+  readonly #accountPause: RequestPause;
+  readonly #ownPause = new RequestPause();
 
   constructor(options: HttpClientOptions) {
     this.#options = options;
+    this.#accountPause = options.accountPause ?? new RequestPause();
     this.#dispatcher =
       options.dispatcher ?? new Agent({ connections: 8, keepAliveTimeout: 10_000, connectTimeout: 10_000 });
     this.#queue =
@@ -144,12 +178,12 @@ export class HttpClient {
 
   /** Stops sending for a while; every queued request waits (Retry-After applies to the whole account). */
   #pauseFor(ms: number): void {
-    this.#pausedUntil = Math.max(this.#pausedUntil, Date.now() + ms);
+    this.#accountPause.extend(ms);
   }
 
   async #send<T>(method: HttpMethod, path: string, options: RequestOptions<T>): Promise<HttpResponse<T>> {
-    const wait = this.#pausedUntil - Date.now();
-    if (wait > 0) await sleep(wait);
+    await this.#accountPause.wait();
+    await this.#ownPause.wait();
     const url = new URL(this.#options.baseUrl + path);
     for (const [name, value] of Object.entries(options.query ?? {})) {
       if (value !== undefined) url.searchParams.set(name, String(value));
@@ -191,6 +225,8 @@ export class HttpClient {
     this.#options.onResponse?.(info);
     const pause = this.#options.pauseAfter?.(info) ?? 0;
     if (pause > 0) this.#pauseFor(pause);
+    const ownPause = this.#options.pauseOwnAfter?.(info) ?? 0;
+    if (ownPause > 0) this.#ownPause.extend(ownPause);
 
     const accepted = status < 300 || (options.acceptStatuses ?? []).includes(status);
     if (!accepted) {

@@ -313,11 +313,22 @@ export class ZendeskCreates {
         holders.push(user);
         continue;
       }
-      const { identities } = await this.#transport.get(`/users/${user.ref.id}/identities.json`, identityList);
-      if (identities.some((identity) => identity.type === 'email' && lower(identity.value) === lower(email)))
-        holders.push(user);
+      if (await this.#hasEmailIdentity(user.ref.id, email)) holders.push(user);
     }
     return holders.length === 1 ? holders[0] : undefined;
+  }
+
+  /** Whether one of the user's identities, on any page of the list, is the e-mail. */
+  async #hasEmailIdentity(userId: string, email: string): Promise<boolean> {
+    for (let page = 1; ; page++) {
+      const body = await this.#transport.get(`/users/${userId}/identities.json`, identityList, {
+        page,
+        per_page: maxBatch,
+      });
+      if (body.identities.some((identity) => identity.type === 'email' && lower(identity.value) === lower(email)))
+        return true;
+      if (body.next_page === null || body.next_page === undefined) return false;
+    }
   }
 
   /** Bulk import switched off (trap 2): `POST /users` one at a time, which never touches an existing user either. */

@@ -50,8 +50,7 @@ export function accountPause(info: ResponseInfo, reserve: number): number {
 /** The incremental-export bucket (10/min, §4.1) is held apart: its pause stops only export reads. */
 export function exportPause(info: ResponseInfo): number {
   const bucket = bucketHeader(info, 'incremental-exports');
-  const bucketPause = bucket !== undefined && bucket.remaining <= 0 ? bucket.resets * second : 0;
-  return Math.max(bucketPause, accountPause(info, 0));
+  return bucket !== undefined && bucket.remaining <= 0 ? bucket.resets * second : 0;
 }
 
 /**

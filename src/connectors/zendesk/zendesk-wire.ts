@@ -60,7 +60,11 @@ export const wireIdentity = z.object({
   value: z.string(),
   primary: z.boolean(),
 });
-export const identityList = z.object({ identities: z.array(wireIdentity) });
+// List Identities: at most 100 per page (ZD-OAS), offset envelope with `next_page` (§2.2).
+export const identityList = z.object({
+  identities: z.array(wireIdentity),
+  next_page: z.string().nullable().optional(),
+});
 export const identityAnswer = z.object({ identity: wireIdentity });
 
 /** `{ <key>: T[] }`, typed by its key (zod cannot infer a computed key's name). */
