@@ -350,6 +350,31 @@ export class ZendeskConnector implements Connector {
       }
       throw failure;
     }
+    await this.#verifyExports();
+  }
+
+  /**
+   * Issue 12.8: the change feeds are incremental exports, "Allowed For: Admins" (ZD-OAS). Agent
+   * credentials pass the probe above and would then fail every read; one small export read proves
+   * the role (it costs one of the exports' 10 requests a minute).
+   */
+  async #verifyExports(): Promise<void> {
+    try {
+      await this.#exports.request('GET', '/incremental/organizations.json', {
+        schema: organizationExportPage,
+        query: { start_time: this.#zendeskSeconds() - 3_600, per_page: 1 },
+      });
+    } catch (error) {
+      const failure = asSyncError(error);
+      if (failure.status === 403) {
+        throw new SyncError(
+          'auth',
+          'Zendesk refused its incremental exports to these credentials: Tandem reads changes through them, and Zendesk allows them to admins only. Use an OAuth token or API token of a Zendesk admin',
+          { cause: failure, status: 403 },
+        );
+      }
+      throw failure;
+    }
   }
 
   // ---- reads -----------------------------------------------------------------------------------
@@ -357,11 +382,14 @@ export class ZendeskConnector implements Connector {
   async *readChanges(type: RecordType, cursor: string | null, options: ReadOptions = {}): AsyncIterable<ChangePage> {
     const recordType = this.#recordType(type);
     let position = decodeCursor(recordType, cursor);
+    // A start time we worked out ourselves (after a full scan) may be too young for Zendesk; the
+    // positions Zendesk hands out (after_cursor, end_time) are its own and left alone.
+    const ownStart = cursor !== null && cursor.startsWith(`zendesk:${recordType}:start:`);
     if (position.kind === 'time') {
-      yield* this.#readTimeExport(recordType, this.#clampStart(position), options);
+      yield* this.#readTimeExport(recordType, ownStart ? this.#clampStart(position) : position, options);
       return;
     }
-    if (position.kind === 'start') position = this.#clampStart(position);
+    if (position.kind === 'start' && ownStart) position = this.#clampStart(position);
     const key = recordType === 'user' ? 'users' : 'tickets';
     const schema = cursorExportPage(key, z.unknown());
     for (;;) {

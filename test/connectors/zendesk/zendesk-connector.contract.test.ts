@@ -59,6 +59,18 @@ describe('Zendesk connector: credentials', () => {
     expect(harness.logs.map((entry) => entry.message).join('\n')).toMatch(/retires API tokens.*2027-04-30/);
   });
 
+  it('refuses credentials that cannot read the incremental exports (admins only), naming the role (issue 12.8)', async () => {
+    const agentToken = { email: 'helpdesk.agent@example.com', token: 'agent-api-token' };
+    harness = await startHarness(
+      { credentials: { apiTokens: [{ email: 'agent@example.com', token: 'sim-api-token' }, agentToken] } },
+      { auth: { kind: 'api-token', ...agentToken } },
+    );
+    harness.simulator.data.createUser({ name: 'Help Desk Agent', email: agentToken.email, role: 'agent' });
+    const refused = harness.connector.verify();
+    await expect(refused).rejects.toMatchObject({ code: 'auth', status: 403 });
+    await expect(refused).rejects.toThrow(/admins only/);
+  });
+
   it('refreshes an expired OAuth token once, retries, and hands over the rotated tokens', async () => {
     const rotated: string[] = [];
     harness = await startHarness(
