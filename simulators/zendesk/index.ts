@@ -49,7 +49,7 @@ export { defaultCredentials } from './authentication.js';
 export type { SimulatorData } from './data-access.js';
 export type { FaultKind, RandomFaultSettings, ScriptedFault } from './fault-injector.js';
 export type { RateLimits } from './rate-limiter.js';
-export { createManualClock, createSystemClock, type SimulatorClock } from './simulator-clock.js';
+export { createFastClock, createManualClock, createSystemClock, type SimulatorClock } from './simulator-clock.js';
 export type { SimulatorSettings } from './simulator-context.js';
 
 export interface ZendeskSimulatorOptions {

@@ -48,6 +48,8 @@ export interface HttpClientOptions {
   /** Requests allowed per interval, kept below the service's announced limit. */
   readonly budget?: { readonly requests: number; readonly intervalMs: number };
   readonly retries?: number;
+  /** Real milliseconds per second of the service's time (Retry-After); default 1000, lower against a fast-clock simulator. */
+  readonly secondMs?: number;
   readonly minRetryDelayMs?: number;
   readonly maxRetryDelayMs?: number;
   readonly timeoutMs?: number;
@@ -159,7 +161,8 @@ export class HttpClient {
         }
         const action = error.status === undefined ? 'retry' : classifyStatus(error.status).action;
         if (action === 'fail' || !maySendAgain(error.status, repeatable)) throw new AbortError(error);
-        if (error.retryAfterSeconds !== undefined) this.#pauseFor(error.retryAfterSeconds * 1000);
+        if (error.retryAfterSeconds !== undefined)
+          this.#pauseFor(error.retryAfterSeconds * (this.#options.secondMs ?? 1000));
         throw error;
       }
     };
