@@ -1,13 +1,24 @@
 /**
- * The archive providers the list endpoints call (superoffice-api.md §4.1): their columns, types
- * and row sets. Soft-deleted persons and contacts are gone from `Person` and `SimpleContact` and
- * listed by `RecyclePerson` / `RecycleContact` (§7). `AllUsers` has no updated column (§2.5).
+ * The archive providers the list endpoints call (superoffice-api.md §4.1): their columns, types,
+ * entities and row sets. Soft-deleted persons and contacts are gone from `Person` and
+ * `SimpleContact` and listed by `RecyclePerson` / `RecycleContact` (§7), which show only what the
+ * caller deleted unless `forAllUsers` is asked (AP-recycleperson: "View deleted ... for all
+ * users"). `Ticket` lists closed tickets under the `ticketdisplayclosed` entity (AP-ticket).
+ * `AllUsers` is every associate, `InternalUsers` "our own employees" (AP-allusers,
+ * AP-internalusers); neither has an updated column (§2.5).
  */
 import type { ArchiveProvider } from './archive-query.js';
 import type { AssociateRow, ContactRow, PersonRow, TenantData, TicketRow } from './tenant-data.js';
 
+/** Recycle bins: what the caller deleted, or everyone's with `forAllUsers`. */
+function deletedFor(entity: string) {
+  return (row: { deletedBy: number }, entities: ReadonlySet<string>, caller: number) =>
+    (entities.has(entity) || entities.has('forAllUsers')) && (entities.has('forAllUsers') || row.deletedBy === caller);
+}
+
 export function personProvider(data: TenantData): ArchiveProvider<PersonRow> {
   return {
+    entities: ['person', 'retiredPerson'],
     entityName: (row) => (row.retired ? 'retiredPerson' : 'person'),
     primaryKey: (row) => row.personId,
     timeZone: 'UTC',
@@ -31,6 +42,8 @@ export function personProvider(data: TenantData): ArchiveProvider<PersonRow> {
 
 export function recyclePersonProvider(data: TenantData): ArchiveProvider<PersonRow> {
   return {
+    entities: ['person', 'forAllUsers'],
+    includes: deletedFor('person'),
     entityName: () => 'person',
     primaryKey: (row) => row.personId,
     timeZone: 'UTC',
@@ -46,6 +59,7 @@ export function recyclePersonProvider(data: TenantData): ArchiveProvider<PersonR
 
 export function contactProvider(data: TenantData): ArchiveProvider<ContactRow> {
   return {
+    entities: ['contact'],
     entityName: () => 'contact',
     primaryKey: (row) => row.contactId,
     timeZone: 'UTC',
@@ -68,6 +82,8 @@ export function contactProvider(data: TenantData): ArchiveProvider<ContactRow> {
 
 export function recycleContactProvider(data: TenantData): ArchiveProvider<ContactRow> {
   return {
+    entities: ['contact', 'forAllUsers'],
+    includes: deletedFor('contact'),
     entityName: () => 'contact',
     primaryKey: (row) => row.contactId,
     timeZone: 'UTC',
@@ -87,7 +103,8 @@ export function ticketProvider(data: TenantData, timeZone: string): ArchiveProvi
     return associate === undefined ? undefined : data.persons.get(associate.personId);
   };
   return {
-    entityName: () => 'ticket',
+    entities: ['ticket', 'ticketdisplayclosed'],
+    entityName: (row) => (row.baseStatus === 'Closed' ? 'ticketdisplayclosed' : 'ticket'),
     primaryKey: (row) => row.ticketId,
     timeZone,
     rows: () => data.tickets.values(),
@@ -96,7 +113,7 @@ export function ticketProvider(data: TenantData, timeZone: string): ArchiveProvi
       { name: 'title', type: 'string', value: (row) => row.title },
       { name: 'personId', type: 'int', value: (row) => row.personId },
       { name: 'contactId', type: 'int', value: (row) => data.persons.get(row.personId)?.contactId ?? 0 },
-      { name: 'ownedBy/associateDbId', type: 'int', value: (row) => row.ownedBy },
+      { name: 'ownedBy/associateDbId', type: 'associate', value: (row) => row.ownedBy },
       { name: 'ownedBy/personEmail', type: 'string', value: (row) => ownerPerson(row)?.emails[0]?.value ?? '' },
       { name: 'createdAt', type: 'datetime', value: (row) => row.createdAt },
       { name: 'lastChanged', type: 'datetime', value: (row) => row.lastChanged },
@@ -109,15 +126,49 @@ export function ticketProvider(data: TenantData, timeZone: string): ArchiveProvi
   };
 }
 
+/** AllUsers' entities (AP-allusers); `all` first, as every SuperOffice sample asks for it. */
+const allUsersEntities = [
+  'all',
+  'superoffice_system-user-cal',
+  'superoffice_ten-sales',
+  'superoffice_ten-service',
+  'superoffice_ten-marketing',
+  'expired',
+];
+const internalUsersEntities = [
+  'all',
+  'superoffice_ten-sales',
+  'superoffice_ten-service',
+  'potential',
+  'retired',
+  'expired',
+];
+
 export function allUsersProvider(data: TenantData): ArchiveProvider<AssociateRow> {
+  return usersProvider(data, allUsersEntities, () => true);
+}
+
+/** Our own employees: internal associates, retired ones included (shown with isActive false). */
+export function internalUsersProvider(data: TenantData): ArchiveProvider<AssociateRow> {
+  return usersProvider(data, internalUsersEntities, (row) => row.type === 'InternalAssociate');
+}
+
+function usersProvider(
+  data: TenantData,
+  entities: readonly string[],
+  kind: (row: AssociateRow) => boolean,
+): ArchiveProvider<AssociateRow> {
   const person = (row: AssociateRow) => data.persons.get(row.personId);
   return {
+    entities,
+    includes: (row, asked) =>
+      asked.has('all') || (asked.has('retired') && row.deleted) || (asked.has('expired') && row.deleted),
     entityName: () => 'associate',
     primaryKey: (row) => row.associateId,
     timeZone: 'UTC',
-    rows: () => data.associates.values(),
+    rows: () => [...data.associates.values()].filter(kind),
     columns: [
-      { name: 'associateDbId', type: 'int', value: (row) => row.associateId },
+      { name: 'associateDbId', type: 'associate', value: (row) => row.associateId },
       { name: 'personId', type: 'int', value: (row) => row.personId },
       { name: 'contactId', type: 'int', value: (row) => person(row)?.contactId ?? 0 },
       // The person's first-ranked e-mail (§9 item 12, assumed).

@@ -7,12 +7,20 @@
  * Filter operators follow each column's restriction type (§4.3). The open questions take the
  * pessimistic reading: `after`/`before` on a `date` column compare whole days and are strict
  * (§9 item 3), `afterTime` on a `date` column is refused, and `le`/`ge` fail as SuperOffice's own
- * test file says they do.
+ * test file says they do. An `associate` column (AllUsers/InternalUsers `associateDbId`, Ticket
+ * `ownedBy/associateDbId`: AP-allusers, AP-ticket) takes its documented operators
+ * (`associateIsOneOf`, `associateIsNotOneOf`, `currentAssociate`: D-RESTR) and the `eq`/`gt` that
+ * SuperOffice's own samples use on it (Q-Associate-User); anything else (`in`, `lt`, ...) is a 400
+ * unless `lenientOperators` is set.
+ *
+ * `$entities`: which of a provider's entities the rows come from. Its default is not settled
+ * (§9 item 5), so by default an omitted `$entities` means the provider's first entity only
+ * (`entitiesDefault: 'first'`); `'all'` takes every entity.
  */
 import { badRequest } from './api-error.js';
 import { formatWireDate, parseWireDate } from './tenant-time.js';
 
-export type ColumnType = 'int' | 'string' | 'bool' | 'date' | 'datetime' | 'timeSpan';
+export type ColumnType = 'int' | 'string' | 'bool' | 'date' | 'datetime' | 'timeSpan' | 'associate';
 export type CellValue = number | string | boolean | null;
 
 export interface ArchiveColumn<Row> {
@@ -24,6 +32,10 @@ export interface ArchiveColumn<Row> {
 
 export interface ArchiveProvider<Row> {
   readonly entityName: (row: Row) => string;
+  /** The provider's documented entities, in the documented order (the first is the harsh default). */
+  readonly entities?: readonly string[];
+  /** Whether a row belongs to the asked entities; default: its entityName is asked (or `all`). */
+  readonly includes?: (row: Row, entities: ReadonlySet<string>, caller: number) => boolean;
   readonly primaryKey: (row: Row) => number;
   readonly columns: readonly ArchiveColumn<Row>[];
   /** The zone date columns are shown and filtered in (UTC for Created/Updated, the tenant's for tickets). */
@@ -37,7 +49,18 @@ export interface ArchiveQuery {
   readonly orderBy?: string;
   readonly top?: string;
   readonly skip?: string;
+  readonly entities?: string;
 }
+
+/** How strictly the archive behaves where the documentation is silent (see the file comment). */
+export interface ArchiveSettings {
+  readonly entitiesDefault: 'first' | 'all';
+  readonly lenientOperators: boolean;
+  /** The associate the request runs as (`currentAssociate`, "deleted by me"). */
+  readonly caller: number;
+}
+
+export const defaultArchiveSettings: ArchiveSettings = { entitiesDefault: 'first', lenientOperators: false, caller: 1 };
 
 export interface ArchiveAnswer {
   'odata.metadata': string;
@@ -61,13 +84,33 @@ export function archiveQueryFrom(query: unknown): ArchiveQuery {
     orderBy: parameters.$orderby,
     top: parameters.$top,
     skip: parameters.$skip,
+    entities: parameters.$entities,
   };
+}
+
+/** The entities a query asks for: the named ones, else the default the settings choose. */
+function askedEntities<Row>(provider: ArchiveProvider<Row>, query: ArchiveQuery, settings: ArchiveSettings) {
+  const documented = provider.entities ?? [];
+  if (query.entities === undefined || query.entities.trim() === '') {
+    const first = documented[0];
+    return settings.entitiesDefault === 'all' || first === undefined
+      ? new Set(['all', ...documented])
+      : new Set([first]);
+  }
+  const named = query.entities.split(',').map((name) => name.trim());
+  for (const name of named) {
+    if (documented.length > 0 && !documented.some((entity) => entity.toLowerCase() === name.toLowerCase())) {
+      throw badRequest(`Unknown entity '${name}'`);
+    }
+  }
+  return new Set(named.map((name) => documented.find((entity) => entity.toLowerCase() === name.toLowerCase()) ?? name));
 }
 
 export function runArchiveQuery<Row>(
   provider: ArchiveProvider<Row>,
   query: ArchiveQuery,
   apiBase: string,
+  settings: ArchiveSettings = defaultArchiveSettings,
 ): ArchiveAnswer {
   const column = (name: string) => {
     const found = provider.columns.find((candidate) => candidate.name.toLowerCase() === name.toLowerCase());
@@ -85,13 +128,15 @@ export function runArchiveQuery<Row>(
   const predicate =
     query.filter === undefined || query.filter.trim() === ''
       ? () => true
-      : parseFilter(query.filter, column, provider.timeZone);
+      : parseFilter(query.filter, column, provider.timeZone, settings);
+  const entities = askedEntities(provider, query, settings);
+  const includes = provider.includes ?? ((row: Row) => entities.has('all') || entities.has(provider.entityName(row)));
   const ordering = parseOrderBy(query.orderBy, column);
   const top = parseCount(query.top, '$top');
   const skip = parseCount(query.skip, '$skip') ?? 0;
 
   const matching: Row[] = [];
-  for (const row of provider.rows()) if (predicate(row)) matching.push(row);
+  for (const row of provider.rows()) if (includes(row, entities, settings.caller) && predicate(row)) matching.push(row);
   matching.sort((left, right) => {
     for (const { column: by, descending } of ordering) {
       const order = compareCells(by.value(left), by.value(right));
@@ -207,6 +252,7 @@ function parseFilter<Row>(
   text: string,
   column: (name: string) => ArchiveColumn<Row>,
   timeZone: string,
+  settings: ArchiveSettings,
 ): Predicate<Row> {
   const tokens = tokenize(text);
   let position = 0;
@@ -277,8 +323,8 @@ function parseFilter<Row>(
     const operatorToken = next();
     if (operatorToken.kind !== 'word') throw badRequest(`Expected an operator after ${target.name}`);
     const operator = operatorToken.text.toLowerCase();
-    const values = unaryDateOperators.has(operator) ? [] : operands();
-    return comparisonFor(target, operator, values, timeZone);
+    const values = unaryDateOperators.has(operator) || operator === 'currentassociate' ? [] : operands();
+    return comparisonFor(target, operator, values, timeZone, settings);
   };
 
   const predicate = expression();
@@ -291,10 +337,35 @@ function comparisonFor<Row>(
   operator: string,
   values: readonly string[],
   timeZone: string,
+  settings: ArchiveSettings,
 ): Predicate<Row> {
   const refuse = () => badRequest(`Operator '${operator}' is not supported for column '${target.name}'`);
   const first = values[0] ?? '';
   switch (target.type) {
+    case 'associate': {
+      const ids = values.map(Number);
+      const cell = (row: Row) => Number(target.value(row) ?? 0);
+      switch (operator) {
+        case 'associateisoneof': {
+          const set = new Set(ids);
+          return (row) => set.has(cell(row));
+        }
+        case 'associateisnotoneof': {
+          const set = new Set(ids);
+          return (row) => !set.has(cell(row));
+        }
+        case 'currentassociate':
+          return (row) => cell(row) === settings.caller;
+        // Not in the restriction-type table, but in SuperOffice's own samples (Q-Associate-User).
+        case 'eq':
+          return (row) => cell(row) === (ids[0] ?? 0);
+        case 'gt':
+          return (row) => cell(row) > (ids[0] ?? 0);
+        default:
+          if (!settings.lenientOperators) throw refuse();
+          return comparisonFor({ ...target, type: 'int' }, operator, values, timeZone, settings);
+      }
+    }
     case 'int':
     case 'timeSpan': {
       const numbers = values.map((value) => {
@@ -320,8 +391,10 @@ function comparisonFor<Row>(
           return (row) => cell(row) < a;
         case 'between':
           return (row) => cell(row) >= a && cell(row) <= b;
-        case 'in':
-          return (row) => numbers.includes(cell(row));
+        case 'in': {
+          const set = new Set(numbers);
+          return (row) => set.has(cell(row));
+        }
         default:
           throw refuse();
       }

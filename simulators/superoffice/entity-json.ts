@@ -20,7 +20,7 @@ import {
   type TicketChanges,
   type TicketRow,
 } from './tenant-data.js';
-import { emptyWireDate, formatWireDate } from './tenant-time.js';
+import { emptyWireDate, formatWireDate, offsetSuffix } from './tenant-time.js';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
@@ -29,12 +29,16 @@ export interface RenderContext {
   readonly data: TenantData;
   /** Tenant Web API base, for `_Links`. */
   readonly apiBase: string;
-  /** The tenant's base time zone, for ticket dates. */
+  /** The zone ticket dates are rendered in: the tenant's base zone, or the one SO-TimeZone asked for. */
   readonly timeZone: string;
+  /** `SO-TimeZone: …, includeTZOffset`: dates carry their offset, Created/Updated dates `Z` (D-TZ). */
+  readonly dateOffsets?: boolean;
 }
 
 const fullRights: JsonObject = { Mask: 'Select, Update, Delete', Reason: '' };
-const utc = (instant: number | null) => (instant === null ? emptyWireDate : formatWireDate(instant));
+/** Created/Updated dates: always UTC, tagged as such only when offsets were asked for (D-TZ). */
+const utcDate = (context: RenderContext) => (instant: number | null) =>
+  instant === null ? emptyWireDate : `${formatWireDate(instant)}${context.dateOffsets === true ? 'Z' : ''}`;
 
 function elements(rows: readonly EntityElementRow[]): Json[] {
   return rows.map((row) => ({
@@ -143,8 +147,8 @@ export function renderPersonEntity(context: RenderContext, person: PersonRow): J
     Mrmrs: person.mrmrs,
     Title: person.title,
     Salutation: '',
-    UpdatedDate: utc(person.updatedDate),
-    CreatedDate: utc(person.createdDate),
+    UpdatedDate: utcDate(context)(person.updatedDate),
+    CreatedDate: utcDate(context)(person.createdDate),
     BirthDate: emptyWireDate,
     CreatedBy: renderAssociate(context, person.createdBy),
     UpdatedBy: renderAssociate(context, person.updatedBy),
@@ -196,8 +200,8 @@ export function renderContactEntity(context: RenderContext, contact: ContactRow)
     OrgNr: contact.orgNr,
     Number1: String(contact.contactId),
     Number2: '',
-    UpdatedDate: utc(contact.updatedDate),
-    CreatedDate: utc(contact.createdDate),
+    UpdatedDate: utcDate(context)(contact.updatedDate),
+    CreatedDate: utcDate(context)(contact.createdDate),
     Emails: elements(contact.emails),
     Urls: [],
     Phones: elements(contact.phones),
@@ -231,7 +235,9 @@ export function renderContactEntity(context: RenderContext, contact: ContactRow)
 /** Ticket dates are plain DateTime in the tenant's base zone (superoffice-api.md §9 item 10). */
 export function renderTicketEntity(context: RenderContext, ticket: TicketRow, withLinks: boolean): JsonObject {
   const local = (instant: number | null) =>
-    instant === null ? emptyWireDate : formatWireDate(instant, context.timeZone);
+    instant === null
+      ? emptyWireDate
+      : `${formatWireDate(instant, context.timeZone)}${context.dateOffsets === true ? offsetSuffix(instant, context.timeZone) : ''}`;
   const timeToReply = context.data.timeToReply(ticket);
   const entity: JsonObject = {
     TicketId: ticket.ticketId,

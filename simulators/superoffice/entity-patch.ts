@@ -68,10 +68,26 @@ function segments(path: string): string[] {
   return trimmed.split('/').map((segment) => segment.replaceAll('~1', '/').replaceAll('~0', '~'));
 }
 
+export interface PatchRules {
+  /**
+   * A `test` whose value is an array (`test /Emails == []`): SuperOffice documents `test` on values
+   * and array items (`/users/0/email`), not on whole arrays. 'refuse' (default, the harsher reading)
+   * answers 409 as a failed test; 'compare' compares the arrays as RFC 6902 does.
+   */
+  readonly patchTestOnArrays: 'refuse' | 'compare';
+}
+
 /** Applies operations to a copy of the document; a failed `test` answers 409 (§3.2). */
-export function applyPatch(document: JsonObject, operations: readonly PatchOperation[]): JsonObject {
+export function applyPatch(
+  document: JsonObject,
+  operations: readonly PatchOperation[],
+  rules: PatchRules = { patchTestOnArrays: 'refuse' },
+): JsonObject {
   const result = structuredClone(document);
   for (const operation of operations) {
+    if (operation.op === 'test' && Array.isArray(operation.value) && rules.patchTestOnArrays === 'refuse') {
+      throw new ApiError(409, 'SoConflictException', `test on an array value is not supported at ${operation.path}`);
+    }
     const parts = segments(operation.path);
     const last = parts.pop();
     if (last === undefined) throw badRequest('a JSON Patch path must name a property');

@@ -1,7 +1,9 @@
 /** What every route file needs: the tenant's rows, how to render them, and HTTP preconditions. */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, badRequest } from './api-error.js';
+import type { ArchiveSettings } from './archive-query.js';
 import type { Json, JsonObject, RenderContext } from './entity-json.js';
+import { requestedTimeZone } from './request-time-zone.js';
 import type { TenantData } from './tenant-data.js';
 import { httpDate } from './tenant-time.js';
 
@@ -9,6 +11,29 @@ export interface SimulatorContext extends RenderContext {
   readonly data: TenantData;
   /** The tenant id in the URL, e.g. `Cust12345`. */
   readonly tenant: string;
+  /** How the archive lists behave where the documentation is silent. */
+  readonly archive: ArchiveSettings;
+  /** Whether `SO-TimeZone` is honoured (documented); false models a tenant that ignores it. */
+  readonly honourTimeZoneHeader: boolean;
+  /** What a JSON Patch `test` whose value is an array does (undocumented; default 'refuse'). */
+  readonly patchTestOnArrays: 'refuse' | 'compare';
+}
+
+/** The context as this request sees it: ticket dates in the zone SO-TimeZone asks for, offsets if asked (D-TZ). */
+export function requestView(context: SimulatorContext, request: FastifyRequest): SimulatorContext {
+  if (!context.honourTimeZoneHeader) return context;
+  const asked = requestedTimeZone(request.headers['so-timezone']);
+  if (asked.timeZone === undefined && !asked.includeOffset) return context;
+  return {
+    data: context.data,
+    tenant: context.tenant,
+    apiBase: context.apiBase,
+    honourTimeZoneHeader: context.honourTimeZoneHeader,
+    patchTestOnArrays: context.patchTestOnArrays,
+    archive: context.archive,
+    timeZone: asked.timeZone ?? context.timeZone,
+    dateOffsets: asked.includeOffset,
+  };
 }
 
 export function idParameter(request: FastifyRequest): number {

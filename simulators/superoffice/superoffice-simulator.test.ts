@@ -387,7 +387,8 @@ describe('SuperOffice simulator', () => {
         'GET',
         '/User?$select=associateDbId,personId,contactId,personEmail&$orderBy=associateDbId',
       );
-      expect(json.value).toHaveLength(4);
+      // The 4 generated users and one associate of every other kind (system, resource, external, anonymous, retired, no Service user).
+      expect(json.value).toHaveLength(10);
       const first = json.value?.[0];
       const person = simulator.data.persons.get(Number(first?.personId));
       expect(first).toMatchObject({
@@ -524,10 +525,19 @@ describe('SuperOffice simulator', () => {
         const firstOf = (sim: SuperOfficeSimulator) => [...sim.data.persons.values()].slice(0, 34);
         expect(firstOf(again)).toEqual(firstOf(simulator));
         const userPersonIds = new Set([...again.data.associates.values()].map((user) => user.personId));
-        expect(userPersonIds.size).toBe(4);
+        expect(userPersonIds.size).toBe(10);
+        expect(new Set([...again.data.associates.values()].map((user) => user.type))).toEqual(
+          new Set([
+            'InternalAssociate',
+            'SystemAssociate',
+            'ResourceAssociate',
+            'ExternalAssociate',
+            'AnonymousAssociate',
+          ]),
+        );
         const userEmails = new Set([...userPersonIds].map((id) => again.data.persons.get(id)?.emails[0]?.value));
         for (const person of again.data.persons.values()) {
-          expect(person.emails.length).toBeGreaterThanOrEqual(1);
+          if (!userPersonIds.has(person.personId)) expect(person.emails.length).toBeGreaterThanOrEqual(1);
           expect(person.privatePhones.length).toBeLessThanOrEqual(2);
           if (!userPersonIds.has(person.personId)) {
             expect(person.emails.length).toBeLessThanOrEqual(2);
@@ -566,6 +576,108 @@ describe('SuperOffice simulator', () => {
       } finally {
         await oslo.close();
       }
+    });
+  });
+  describe('§4 entities, associate columns, the Dynamic provider', () => {
+    it('lists only the first entity when $entities is left out (closed tickets are ticketdisplayclosed), and every named one', async () => {
+      const closed = [...simulator.data.tickets.values()].filter((row) => row.baseStatus === 'Closed').length;
+      expect(closed).toBeGreaterThan(0);
+      const bare = await call(simulator, 'GET', '/Ticket?$select=ticketId&$top=1000');
+      expect(bare.json.value).toHaveLength(simulator.data.tickets.size - closed);
+      const named = await call(
+        simulator,
+        'GET',
+        '/Ticket?$select=ticketId&$top=1000&$entities=ticket,ticketdisplayclosed',
+      );
+      expect(named.json.value).toHaveLength(simulator.data.tickets.size);
+      expect((await call(simulator, 'GET', '/Ticket?$select=ticketId&$entities=nosuch')).status).toBe(400);
+    });
+
+    it("shows only the caller's deletions in a recycle bin unless forAllUsers is asked", async () => {
+      const mine = freshPerson();
+      const theirs = freshPerson();
+      simulator.data.softDeletePerson(mine.personId, 1);
+      simulator.data.softDeletePerson(theirs.personId, 2);
+      const ids = async (entities: string) =>
+        (await call(simulator, 'GET', `/Archive/RecyclePerson?$select=personId${entities}`)).json.value?.map(
+          (row) => row.personId,
+        );
+      expect(await ids('')).toContain(mine.personId);
+      expect(await ids('')).not.toContain(theirs.personId);
+      expect(await ids('&$entities=person,forAllUsers')).toContain(theirs.personId);
+    });
+
+    it('takes the documented associate operators (and eq/gt from the samples) on associateDbId, and refuses the rest with 400', async () => {
+      const query = (filter: string) =>
+        call(
+          simulator,
+          'GET',
+          `/Archive/InternalUsers?$select=associateDbId&$entities=all&$filter=${encodeURIComponent(filter)}`,
+        );
+      expect((await query('associateDbId associateIsOneOf (1,3)')).json.value?.map((row) => row.associateDbId)).toEqual(
+        [1, 3],
+      );
+      expect((await query('associateDbId gt 3')).status).toBe(200);
+      expect((await query('associateDbId eq 2')).json.value).toHaveLength(1);
+      expect((await query('associateDbId currentAssociate')).json.value?.map((row) => row.associateDbId)).toEqual([1]);
+      expect((await query('associateDbId in (1,3)')).status).toBe(400);
+      expect((await query('associateDbId lt 3')).status).toBe(400);
+    });
+
+    it('lists internal users only in InternalUsers, retired ones with isActive false, and every kind in AllUsers', async () => {
+      const internal = await call(
+        simulator,
+        'GET',
+        '/Archive/InternalUsers?$select=associateDbId,isActive,ejUserId&$entities=all&$top=100',
+      );
+      const all = await call(simulator, 'GET', '/User?$select=associateDbId,assocType&$entities=all&$top=100');
+      const internalIds = new Set(
+        [...simulator.data.associates.values()]
+          .filter((row) => row.type === 'InternalAssociate')
+          .map((row) => row.associateId),
+      );
+      expect(internal.json.value?.map((row) => row.associateDbId)).toEqual([...internalIds]);
+      expect(internal.json.value?.some((row) => row.isActive === false)).toBe(true);
+      expect(all.json.value).toHaveLength(simulator.data.associates.size);
+    });
+
+    it('answers Dynamic queries on person.updated with afterTime, soft-deleted rows included, and lists merges in mergemovelog', async () => {
+      const person = freshPerson();
+      clock.advance(1000);
+      simulator.data.editPerson(person.personId, { lastname: 'Stamped' });
+      const since = new Date(clock.now()).toISOString().slice(0, 19);
+      const changed = await call(
+        simulator,
+        'GET',
+        `/Archive/dynamic?$select=person.person_id,person.updated&$filter=${encodeURIComponent(`person.updated afterTime '${since}'`)}`,
+      );
+      expect(changed.json.value?.map((row) => row['person.person_id'])).toEqual([person.personId]);
+      simulator.data.softDeletePerson(person.personId);
+      const deleted = await call(
+        simulator,
+        'GET',
+        `/Archive/dynamic?$select=person.person_id,person.DeletedDate&$filter=person.person_id eq ${person.personId}`,
+      );
+      expect(deleted.json.value).toHaveLength(1);
+
+      const source = freshPerson();
+      const destination = freshPerson();
+      simulator.data.mergePersons(source.personId, destination.personId);
+      const log = await call(
+        simulator,
+        'GET',
+        `/Archive/dynamic?$select=mergemovelog.sourceRecord,mergemovelog.destinationRecord&$filter=${encodeURIComponent(`mergemovelog.tableNumber eq 6 and mergemovelog.registered afterTime '${since}'`)}`,
+      );
+      expect(log.json.value).toEqual([
+        expect.objectContaining({
+          'mergemovelog.sourceRecord': source.personId,
+          'mergemovelog.destinationRecord': destination.personId,
+        }),
+      ]);
+      expect((await call(simulator, 'GET', `/Person/${source.personId}`)).status).toBe(404);
+      expect(
+        (await call(simulator, 'GET', '/Archive/dynamic?$select=person.person_id,contact.contact_id')).status,
+      ).toBe(400);
     });
   });
 });

@@ -10,6 +10,12 @@
  * - a contact's UpdatedDate moves on any change of the contact row (name, department, ...);
  * - a ticket's LastChanged moves on any change;
  * - a save that changes nothing moves nothing.
+ *
+ * Merges (`mergePersons`, `mergeContacts`) remove the source record for good (not to the recycle
+ * bin: superoffice-api.md §7), move what pointed at it to the destination (without moving those
+ * rows' dates unless `mergeMovesStamps`), and write a row to the
+ * merge/move log (DB-mergemovelog: tableNumber, operation, sourceRecord, destinationRecord,
+ * registered), which the Dynamic archive lists (D-BP).
  */
 import type { SimulatorClock } from './clock.js';
 
@@ -36,6 +42,8 @@ export interface ContactRow {
   updatedBy: number;
   /** Soft delete: set when moved to the recycle bin (superoffice-api.md §7). */
   deletedDate: number | null;
+  /** Who moved it to the recycle bin (0: nobody). */
+  deletedBy: number;
 }
 
 export interface PersonRow {
@@ -58,6 +66,7 @@ export interface PersonRow {
   createdBy: number;
   updatedBy: number;
   deletedDate: number | null;
+  deletedBy: number;
 }
 
 export interface AssociateRow {
@@ -66,9 +75,23 @@ export interface AssociateRow {
   /** Initials / login id. */
   name: string;
   userName: string;
-  type: 'InternalAssociate' | 'ResourceAssociate' | 'ExternalAssociate' | 'SystemAssociate';
+  type: 'InternalAssociate' | 'ResourceAssociate' | 'ExternalAssociate' | 'SystemAssociate' | 'AnonymousAssociate';
+  /** Retired: listed with isActive false. */
   deleted: boolean;
+  /** The Service user id; 0 = not a Service user (cannot own tickets). */
   ejUserId: number;
+}
+
+/** One row of the merge/move log (DB-mergemovelog). Table numbers: contact 5, person 6. */
+export interface MergeMoveLogRow {
+  mergeMoveLogId: number;
+  tableNumber: number;
+  /** The operation enumerator; its values are not documented: 1 here stands for a merge. */
+  operation: number;
+  sourceRecord: number;
+  destinationRecord: number;
+  registered: number;
+  registeredBy: number;
 }
 
 export type TicketBaseStatus = 'Active' | 'Closed' | 'Postponed' | 'Deleted' | 'Merged' | 'Spam';
@@ -138,6 +161,12 @@ export const systemAssociateId = 1;
 export interface TenantDataOptions {
   readonly clock: SimulatorClock;
   readonly emailOnlyEditBumpsUpdated: boolean;
+  /**
+   * Whether the rows a merge moves to the destination (the source's tickets, a contact's persons)
+   * get a new LastChanged/UpdatedDate. Not documented; default false (the harsher reading: a
+   * change feed does not see them move).
+   */
+  readonly mergeMovesStamps?: boolean;
 }
 
 /** What an edit did, for callers that answer with the entity. */
@@ -151,8 +180,9 @@ export class TenantData {
   readonly persons = new Map<number, PersonRow>();
   readonly associates = new Map<number, AssociateRow>();
   readonly tickets = new Map<number, TicketRow>();
+  readonly mergeMoveLog: MergeMoveLogRow[] = [];
   readonly #options: TenantDataOptions;
-  #nextId = { contact: 1, person: 1, associate: 1, ticket: 1 };
+  #nextId = { contact: 1, person: 1, associate: 1, ticket: 1, mergeMoveLog: 1 };
 
   constructor(options: TenantDataOptions) {
     this.#options = options;
@@ -204,6 +234,7 @@ export class TenantData {
       createdBy: by,
       updatedBy: by,
       deletedDate: null,
+      deletedBy: 0,
       ...fields,
       contactId: this.#nextId.contact++,
     };
@@ -233,6 +264,7 @@ export class TenantData {
       createdBy: by,
       updatedBy: by,
       deletedDate: null,
+      deletedBy: 0,
     };
   }
 
@@ -311,26 +343,83 @@ export class TenantData {
   }
 
   /** Moves a person to the recycle bin: gone from GET and lists, listed by RecyclePerson. */
-  softDeletePerson(id: number): void {
+  softDeletePerson(id: number, by = systemAssociateId): void {
     const row = this.livePerson(id);
     if (row === undefined) throw new Error(`no person ${id}`);
     row.deletedDate = this.clock.now();
+    row.deletedBy = by;
   }
 
   /** Deleting a contact takes its persons along (restoring it restores them: superoffice-api.md §7). */
-  softDeleteContact(id: number): void {
+  softDeleteContact(id: number, by = systemAssociateId): void {
     const row = this.liveContact(id);
     if (row === undefined) throw new Error(`no contact ${id}`);
     const now = this.clock.now();
     row.deletedDate = now;
+    row.deletedBy = by;
     for (const person of this.persons.values()) {
-      if (person.contactId === id && person.deletedDate === null) person.deletedDate = now;
+      if (person.contactId === id && person.deletedDate === null) {
+        person.deletedDate = now;
+        person.deletedBy = by;
+      }
     }
+  }
+
+  /**
+   * Merges person `sourceId` into `destinationId` (`/Person/{src}/MergeTo/{dst}`): the source is
+   * removed, its tickets name the destination, the destination is updated, and the log says so.
+   */
+  mergePersons(sourceId: number, destinationId: number, by = systemAssociateId): void {
+    const source = this.livePerson(sourceId);
+    const destination = this.livePerson(destinationId);
+    if (source === undefined || destination === undefined)
+      throw new Error(`cannot merge ${sourceId} into ${destinationId}`);
+    const now = this.clock.now();
+    for (const ticket of this.tickets.values()) {
+      if (ticket.personId !== sourceId) continue;
+      if (this.#options.mergeMovesStamps === true) this.editTicket(ticket.ticketId, { personId: destinationId });
+      else ticket.personId = destinationId;
+    }
+    this.persons.delete(sourceId);
+    destination.updatedDate = now;
+    destination.updatedBy = by;
+    this.#logMerge(6, sourceId, destinationId, by);
+  }
+
+  /** Merges contact `sourceId` into `destinationId`: its persons move to the destination, the source is removed. */
+  mergeContacts(sourceId: number, destinationId: number, by = systemAssociateId): void {
+    const source = this.liveContact(sourceId);
+    const destination = this.liveContact(destinationId);
+    if (source === undefined || destination === undefined)
+      throw new Error(`cannot merge ${sourceId} into ${destinationId}`);
+    for (const person of this.persons.values()) {
+      if (person.contactId !== sourceId || person.deletedDate !== null) continue;
+      if (this.#options.mergeMovesStamps === true) this.editPerson(person.personId, { contactId: destinationId }, by);
+      else person.contactId = destinationId;
+    }
+    this.contacts.delete(sourceId);
+    destination.updatedDate = this.clock.now();
+    destination.updatedBy = by;
+    this.#logMerge(5, sourceId, destinationId, by);
+  }
+
+  #logMerge(tableNumber: number, sourceRecord: number, destinationRecord: number, by: number): void {
+    this.mergeMoveLog.push({
+      mergeMoveLogId: this.#nextId.mergeMoveLog++,
+      tableNumber,
+      operation: 1,
+      sourceRecord,
+      destinationRecord,
+      registered: this.clock.now(),
+      registeredBy: by,
+    });
   }
 
   restorePerson(id: number): void {
     const row = this.persons.get(id);
-    if (row !== undefined) row.deletedDate = null;
+    if (row === undefined) return;
+    row.deletedDate = null;
+    row.deletedBy = 0;
   }
 }
 

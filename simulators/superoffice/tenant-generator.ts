@@ -3,6 +3,11 @@
  * with 1-2 e-mails and 0-2 private phones, users (associates) each with their own person at the
  * tenant's own company, and tickets owned by a user and about a customer person. The same seed
  * and counts always give the same tenant.
+ *
+ * With users, the tenant also holds every other kind of associate the AllUsers archive lists
+ * (AP-allusers: "all kinds of users"): a system user, a resource, an external (customer-centre)
+ * user, an anonymous account, a retired employee and an employee who is no Service user (no
+ * ejUserId, so no ticket owner). They come after the generated users, so those keep ids 1..users.
  */
 import { SeededRandom } from '../seeded-random.js';
 import { entityElement, type TenantData } from './tenant-data.js';
@@ -243,6 +248,54 @@ export function generateTenant(data: TenantData, counts: GenerationCounts, seed:
       repliedAt: repliedAt !== null && repliedAt <= now ? repliedAt : null,
       categoryId: random.integer(1, 4),
       priorityId: random.integer(1, 3),
+    });
+  }
+
+  if (counts.users > 0) addOtherAssociates(data, ownContactId);
+}
+
+/** One associate of each kind that is no plain active Service employee, each with its person. */
+function addOtherAssociates(data: TenantData, ownContactId: number): void {
+  const kinds = [
+    { name: 'SYSTEM', type: 'SystemAssociate', deleted: false, ejUserId: 0, email: '' },
+    { name: 'MEETINGROOM', type: 'ResourceAssociate', deleted: false, ejUserId: 0, email: '' },
+    {
+      name: 'PORTAL',
+      type: 'ExternalAssociate',
+      deleted: false,
+      ejUserId: 0,
+      email: 'portal.user@customer.example.org',
+    },
+    { name: 'ANON', type: 'AnonymousAssociate', deleted: false, ejUserId: 0, email: '' },
+    {
+      name: 'RETIRED',
+      type: 'InternalAssociate',
+      deleted: true,
+      ejUserId: 0,
+      email: 'retired.employee@tandemdemo.example.com',
+    },
+    {
+      name: 'SALESONLY',
+      type: 'InternalAssociate',
+      deleted: false,
+      ejUserId: 0,
+      email: 'sales.only@tandemdemo.example.com',
+    },
+  ] as const;
+  for (const kind of kinds) {
+    const person = data.createPerson({
+      contactId: ownContactId,
+      firstname: kind.name.charAt(0) + kind.name.slice(1).toLowerCase(),
+      lastname: 'Associate',
+      emails: kind.email === '' ? [] : [entityElement(kind.email, 'Job')],
+    });
+    data.createAssociate({
+      personId: person.personId,
+      name: kind.name,
+      userName: kind.email === '' ? kind.name.toLowerCase() : kind.email,
+      type: kind.type,
+      deleted: kind.deleted,
+      ejUserId: kind.ejUserId,
     });
   }
 }

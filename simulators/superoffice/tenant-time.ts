@@ -52,3 +52,11 @@ export const emptyWireDate = '0001-01-01T00:00:00';
 export function httpDate(instantMs: number): string {
   return new Date(instantMs).toUTCString();
 }
+
+/** The offset of `timeZone` at an instant, as SuperOffice writes it after a date: `+0100`, `-0500`. */
+export function offsetSuffix(instantMs: number, timeZone: string): string {
+  const minutes = Math.round((parseWireDate(formatWireDate(instantMs, timeZone)) - instantMs) / 60_000);
+  const sign = minutes < 0 ? '-' : '+';
+  const absolute = Math.abs(minutes);
+  return `${sign}${String(Math.floor(absolute / 60)).padStart(2, '0')}${String(absolute % 60).padStart(2, '0')}`;
+}

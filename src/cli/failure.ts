@@ -1,13 +1,30 @@
 /**
  * How the CLI ends on a failure: one clear message on stderr and an exit code a script can act on.
- *   0 done · 1 unexpected failure (a bug: please report it) · 2 usage or configuration problem ·
- *   3 a service refused the credentials or could not be reached.
+ *   0 done · 1 unexpected failure (a bug: please report it) · 2 usage or configuration problem
+ *   (the message says what to fix) · 3 a service or the database refused the credentials or could
+ *   not be reached · 4 another tandem is syncing this state · 130 stopped by Ctrl-C (SIGINT) ·
+ *   143 stopped by SIGTERM. An interrupted cycle is not a success.
  */
 import { CommanderError } from 'commander';
 import { ConfigError } from '../config/config.js';
 import { isSyncError } from '../core/sync-error.js';
+import { StateLockedError } from '../store/state-lock.js';
+import { StoreSetupError } from '../store/store-setup-error.js';
 
-export const exitCodes = { ok: 0, unexpected: 1, usage: 2, service: 3 } as const;
+export const exitCodes = {
+  ok: 0,
+  unexpected: 1,
+  usage: 2,
+  service: 3,
+  locked: 4,
+  interrupted: 130,
+  terminated: 143,
+} as const;
+
+/** The exit code of a process stopped by a signal, as shells report it (128 + the signal's number). */
+export function signalExitCode(signal: NodeJS.Signals): number {
+  return signal === 'SIGTERM' ? exitCodes.terminated : exitCodes.interrupted;
+}
 
 /** A failure the user can fix, with the code to exit with. */
 export class CliFailure extends Error {
@@ -16,6 +33,16 @@ export class CliFailure extends Error {
     super(message);
     this.name = 'CliFailure';
     this.exitCode = exitCode;
+  }
+}
+
+/** A command stopped by Ctrl-C or SIGTERM: what it did is saved, but it did not finish. */
+export class StoppedBySignal extends Error {
+  readonly signal: NodeJS.Signals;
+  constructor(signal: NodeJS.Signals, what: string) {
+    super(`stopped by ${signal === 'SIGINT' ? 'Ctrl-C (SIGINT)' : signal}: ${what}`);
+    this.name = 'StoppedBySignal';
+    this.signal = signal;
   }
 }
 
@@ -34,6 +61,20 @@ export function reportFailure(error: unknown, stderr: NodeJS.WritableStream = pr
   if (error instanceof ConfigError || error instanceof CliFailure) {
     stderr.write(`tandem: ${error.message}\n`);
     return error instanceof CliFailure ? error.exitCode : exitCodes.usage;
+  }
+  if (error instanceof StoppedBySignal) {
+    stderr.write(`tandem: ${error.message}\n`);
+    return signalExitCode(error.signal);
+  }
+  if (error instanceof StateLockedError) {
+    stderr.write(
+      `tandem: ${error.message}. Wait for it to finish or stop it, then try again; status, explain and plan work meanwhile.\n`,
+    );
+    return exitCodes.locked;
+  }
+  if (error instanceof StoreSetupError) {
+    stderr.write(`tandem: ${error.message}.\n`);
+    return error.problem === 'credentials' || error.problem === 'unreachable' ? exitCodes.service : exitCodes.usage;
   }
   if (isSyncError(error)) {
     const hint =

@@ -3,14 +3,18 @@
  * assembles them and turns failures into an exit code (see ./failure.ts).
  */
 import { Command, type CommandUnknownOpts } from '@commander-js/extra-typings';
+import { checkCommand } from './commands/check.js';
 import { demoCommand } from './commands/demo.js';
 import { docCommand } from './commands/doc.js';
 import { explainCommand } from './commands/explain.js';
 import { planCommand } from './commands/plan.js';
+import { relinkCommand } from './commands/relink.js';
+import { retryCommand } from './commands/retry.js';
 import { runCommand } from './commands/run.js';
 import { simulateCommand } from './commands/simulate.js';
 import { statusCommand } from './commands/status.js';
 import { syncCommand } from './commands/sync.js';
+import { unlinkCommand } from './commands/unlink.js';
 import { reportFailure } from './failure.js';
 
 export function buildProgram(): CommandUnknownOpts {
@@ -25,8 +29,12 @@ export function buildProgram(): CommandUnknownOpts {
     syncCommand(),
     runCommand(),
     planCommand(),
+    checkCommand(),
     statusCommand(),
     explainCommand(),
+    retryCommand(),
+    relinkCommand(),
+    unlinkCommand(),
     docCommand(),
     simulateCommand(),
   ]) {

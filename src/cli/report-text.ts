@@ -2,6 +2,7 @@
  * Turns the engine's cycle and plan reports into lines a person reads. `--json` prints the
  * reports themselves; this is only the human form.
  */
+import { holdAttentionOf } from '../engine/attention.js';
 import type { CycleReport, PlanReport } from '../engine/cycle-report.js';
 
 const shown = 10; // items listed per section; the counts are always complete
@@ -29,6 +30,26 @@ function readLines(report: PlanReport): string[] {
   return [
     `read${report.sweep ? ' (full sweep)' : ''}: ${reads.map((read) => `${read.system} ${read.type} ${read.changed}/${read.records} changed`).join(', ')}`,
   ];
+}
+
+/**
+ * Holds a person must end (a name taken) apart from those left as they are on purpose (a
+ * computed field), as `tandem status` lists them (src/engine/attention.ts).
+ */
+function holdLines(report: PlanReport): string[] {
+  const line = (hold: PlanReport['holds'][number]) => `${target(hold.member)}: ${hold.message}`;
+  const byPerson = report.holds.filter((hold) => holdAttentionOf(hold.reason).listedAs !== 'on-purpose');
+  const onPurpose = report.holds.filter((hold) => holdAttentionOf(hold.reason).listedAs === 'on-purpose');
+  const lines = [
+    ...listed('held until a person acts (tandem status says what to do)', byPerson.length, byPerson, line),
+    ...listed('left as they are on purpose', onPurpose.length, onPurpose, line),
+  ];
+  if (report.holds.length < report.counts.holds) {
+    lines.push(
+      `  (${report.counts.holds} new holds in all; the report keeps ${report.holds.length}: see tandem status)`,
+    );
+  }
+  return lines;
 }
 
 /** What a dry run would do, or what a cycle planned. */
@@ -65,12 +86,7 @@ export function planLines(report: PlanReport, tense: 'would' | 'did'): string[] 
           .join(' vs ')} → ${show(conflict.winner.value)} from ${conflict.winner.member} (${conflict.rule})`,
     ),
     ...listed('waiting', report.counts.waits, report.waits, (wait) => `${target(wait.target)}: ${wait.message}`),
-    ...listed(
-      'left as they are',
-      report.counts.holds,
-      report.holds,
-      (hold) => `${target(hold.member)}: ${hold.message}`,
-    ),
+    ...holdLines(report),
     ...listed(
       'need attention (ambiguous)',
       report.counts.ambiguities,
@@ -91,7 +107,9 @@ export function planLines(report: PlanReport, tense: 'would' | 'did'): string[] 
       report.rejectedRecords,
       (rejected) =>
         `${rejected.system}:${rejected.type}:${rejected.id ?? '(unknown id)'}: ${rejected.error.message} — ` +
-        `correct the record in ${rejected.system === 'superoffice' ? 'SuperOffice' : 'Zendesk'} (or report the message if it looks right there); it is read again when it changes and on the next full sweep`,
+        (rejected.error.code === 'malformed'
+          ? `correct the record in ${rejected.system === 'superoffice' ? 'SuperOffice' : 'Zendesk'} (or report the message if it looks right there); it is read again when it changes and on the next full sweep`
+          : `the service kept failing for this record only; it is read again with back-off (from 30 s to an hour) and on the next full sweep, and the other records sync meanwhile`),
     ),
   );
   if (report.counts.links + report.counts.creates + report.counts.updates === 0) {

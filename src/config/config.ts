@@ -4,19 +4,41 @@
  * variables. Every value is validated here; a problem names the variable and what it should look like.
  * Secret values never appear in an error message.
  */
+import { createPrivateKey } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 
 export interface SuperOfficeConnection {
-  readonly url: string;
+  /** A fixed Web API base (on-site, or a pinned host); without it the host is looked up for `customerId`. */
+  readonly url?: string;
+  /** The Online tenant, `CustNNNNN`. */
+  readonly customerId?: string;
+  /** `https://{env}.superoffice.com` (or TANDEM_SUPEROFFICE_ENVIRONMENT_URL): tenant status, tokens, tickets. */
+  readonly environmentUrl?: string;
+  /** The tenant's base time zone (IANA), for ticket dates SuperOffice sends without an offset. */
+  readonly timeZone?: string;
   readonly auth:
     | { readonly kind: 'bearer'; readonly token: string }
     | {
         readonly kind: 'system-user-ticket';
         readonly ticket: string;
         readonly appToken: string;
+      }
+    | {
+        readonly kind: 'oauth';
+        readonly clientId: string;
+        readonly clientSecret: string;
+        readonly refreshToken: string;
+        readonly accessToken?: string;
+      }
+    | {
+        readonly kind: 'system-user';
+        readonly systemUserToken: string;
+        readonly privateKey: string;
+        readonly clientSecret: string;
+        readonly customerId: string;
       };
 }
 
@@ -43,6 +65,8 @@ export interface TandemConfig {
   /** Minutes between full sweeps that catch edits no change feed reports. */
   readonly sweepMinutes: number;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** Per setting read, where it came from as the user wrote it: `TANDEM_DB`, or `db in /path/tandem.config.yaml`. */
+  readonly origins?: Readonly<Partial<Record<SettingName, string>>>;
 }
 
 /** One setting: its environment variable, its YAML path, and what a good value looks like. */
@@ -61,18 +85,83 @@ export const settings = {
     example: './tandem.db or postgres://user@host:5432/tandem',
     description: 'Where Tandem keeps its state: a SQLite file path (default ./tandem.db) or a postgres:// URL.',
   },
+  superofficeCustomerId: {
+    env: 'TANDEM_SUPEROFFICE_CUSTOMER_ID',
+    yaml: ['superoffice', 'customerId'],
+    example: 'Cust12345',
+    description:
+      "Your SuperOffice Online tenant (context identifier). Tandem looks up the tenant's current host and follows it when SuperOffice moves the tenant.",
+  },
+  superofficeEnvironment: {
+    env: 'TANDEM_SUPEROFFICE_ENVIRONMENT',
+    yaml: ['superoffice', 'environment'],
+    example: 'online',
+    description: 'The SuperOffice Online environment: online (production, default), stage or sod (development).',
+  },
+  superofficeEnvironmentUrl: {
+    env: 'TANDEM_SUPEROFFICE_ENVIRONMENT_URL',
+    yaml: ['superoffice', 'environmentUrl'],
+    example: 'https://online.superoffice.com',
+    description:
+      'Overrides where the environment answers (tenant status, tokens, tickets); derived from the environment by default. For tests against a local simulator.',
+  },
   superofficeUrl: {
     env: 'TANDEM_SUPEROFFICE_URL',
     yaml: ['superoffice', 'url'],
-    example: 'https://online3.superoffice.com/Cust12345/api/v1',
-    description: "Your tenant's Web API base URL, ending in /api/v1.",
+    example: 'https://crm.example.com/SuperOffice/api/v1',
+    description:
+      'A fixed Web API base URL ending in /api/v1: for on-site installations. Online tenants move between hosts: set the customer id instead.',
+  },
+  superofficeSystemUserToken: {
+    env: 'TANDEM_SUPEROFFICE_SYSTEM_USER_TOKEN',
+    yaml: ['superoffice', 'systemUserToken'],
+    example: 'YourApp-k3Jd82hs',
+    secret: true,
+    description:
+      "The system-user token from the administrator's consent; with the private key file, client secret and customer id Tandem obtains and renews system-user tickets itself.",
+  },
+  superofficePrivateKeyFile: {
+    env: 'TANDEM_SUPEROFFICE_PRIVATE_KEY_FILE',
+    yaml: ['superoffice', 'privateKeyFile'],
+    example: './superoffice-private-key.pem',
+    description:
+      "Your application's RSA private key (PEM, or the RSA XML from the Developer Portal), for the system-user flow.",
+  },
+  superofficeClientId: {
+    env: 'TANDEM_SUPEROFFICE_CLIENT_ID',
+    yaml: ['superoffice', 'clientId'],
+    example: 'the application id (client_id)',
+    description: 'Your application id, for the OAuth refresh-token grant.',
+  },
+  superofficeClientSecret: {
+    env: 'TANDEM_SUPEROFFICE_CLIENT_SECRET',
+    yaml: ['superoffice', 'clientSecret'],
+    example: "your application's client secret",
+    secret: true,
+    description: 'Your application secret: for the refresh-token grant, and the SO-AppToken of the system-user flow.',
+  },
+  superofficeRefreshToken: {
+    env: 'TANDEM_SUPEROFFICE_REFRESH_TOKEN',
+    yaml: ['superoffice', 'refreshToken'],
+    example: 'an OAuth refresh token',
+    secret: true,
+    description:
+      'An OAuth refresh token (with client id and secret): Tandem renews the hour-long access tokens itself.',
   },
   superofficeToken: {
     env: 'TANDEM_SUPEROFFICE_TOKEN',
     yaml: ['superoffice', 'token'],
     example: 'an OAuth access token (sent as Bearer)',
     secret: true,
-    description: 'OAuth access token for SuperOffice (Bearer).',
+    description:
+      'OAuth access token for SuperOffice (Bearer). Alone it expires within an hour; with a refresh token it is the first one used.',
+  },
+  superofficeTimeZone: {
+    env: 'TANDEM_SUPEROFFICE_TIME_ZONE',
+    yaml: ['superoffice', 'timeZone'],
+    example: 'Europe/Oslo',
+    description:
+      "The tenant's base time zone (IANA name, default UTC): how ticket dates are read if SuperOffice answers them without an offset.",
   },
   superofficeTicket: {
     env: 'TANDEM_SUPEROFFICE_TICKET',
@@ -189,17 +278,23 @@ export function loadConfig(sources: ConfigSources = {}): TandemConfig {
   const cwd = sources.cwd ?? process.cwd();
   const problems: string[] = [];
   const file = readConfigFile(env.TANDEM_CONFIG, cwd, problems);
+  problems.push(...unknownKeyProblems(file));
+  const origins: Partial<Record<SettingName, string>> = {};
 
   const raw = (name: SettingName): string | undefined => {
     const setting: Setting = settings[name];
     const fromEnv = env[setting.env];
-    if (fromEnv !== undefined && fromEnv.trim() !== '') return fromEnv.trim();
+    if (fromEnv !== undefined && fromEnv.trim() !== '') {
+      origins[name] = setting.env;
+      return fromEnv.trim();
+    }
     const fromFile = lookup(file.values, setting.yaml);
     if (fromFile === undefined || fromFile === null) return undefined;
     if (typeof fromFile !== 'string' && typeof fromFile !== 'number') {
       problems.push(`${file.path}: ${setting.yaml.join('.')} should be a single value like ${setting.example}`);
       return undefined;
     }
+    origins[name] = `${setting.yaml.join('.')} in ${file.path}`;
     return String(fromFile).trim();
   };
 
@@ -214,9 +309,11 @@ export function loadConfig(sources: ConfigSources = {}): TandemConfig {
     problems.push(`${settings.db.env} looks like a PostgreSQL URL but is not one; expected ${settings.db.example}`);
   }
 
-  const superoffice = readSuperOffice(raw, problems);
+  const superoffice = readSuperOffice(raw, problems, cwd);
   const zendesk = readZendesk(raw, problems, cwd);
-  if (problems.length > 0) throw new ConfigError(problems);
+  if (problems.length > 0) {
+    throw new ConfigError(problems.map((problem) => namedAsWritten(problem, origins, file.exists)));
+  }
   return {
     db,
     superoffice,
@@ -224,7 +321,81 @@ export function loadConfig(sources: ConfigSources = {}): TandemConfig {
     intervalSeconds,
     sweepMinutes,
     logLevel: logLevel.success ? logLevel.data : 'info',
+    origins,
   };
+}
+
+/**
+ * Problems are written naming environment variables; a value the user set in the YAML file is
+ * named by its YAML key instead, so the message points at what they wrote.
+ */
+function namedAsWritten(problem: string, origins: Partial<Record<SettingName, string>>, fileInUse: boolean): string {
+  let named = problem;
+  for (const name of Object.keys(settings) as SettingName[]) {
+    const setting: Setting = settings[name];
+    const origin = origins[name];
+    // Unset and a configuration file in use: the key it would take there, and the variable.
+    const replacement = origin ?? (fileInUse ? `${setting.yaml.join('.')} (or ${setting.env})` : setting.env);
+    if (replacement !== setting.env) named = named.replace(new RegExp(`\\b${setting.env}\\b`, 'g'), () => replacement);
+  }
+  return named;
+}
+
+/** Edit distance between two keys (case-insensitive), for suggesting the key a typo meant. */
+function editDistance(a: string, b: string): number {
+  const left = a.toLowerCase();
+  const right = b.toLowerCase();
+  let previous = Array.from({ length: right.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= left.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= right.length; j++) {
+      const substitution = (previous[j - 1] ?? 0) + (left[i - 1] === right[j - 1] ? 0 : 1);
+      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
+    }
+    previous = current;
+  }
+  return previous[right.length] ?? 0;
+}
+
+/**
+ * Every key of the YAML file must be a setting Tandem knows: a misspelt key ignored in silence
+ * leaves the user believing a setting applies. Each unknown key is named with the nearest valid one.
+ */
+function unknownKeyProblems(file: ConfigFile): string[] {
+  const validPaths = Object.values(settings).map((setting: Setting) => setting.yaml.join('.'));
+  const sections = new Set(
+    Object.values(settings)
+      .filter((setting: Setting) => setting.yaml.length > 1)
+      .map((setting: Setting) => setting.yaml.slice(0, -1).join('.')),
+  );
+  const problems: string[] = [];
+  const visit = (values: unknown, prefix: string) => {
+    if (values === null || typeof values !== 'object' || Array.isArray(values)) return;
+    for (const [key, value] of Object.entries(values)) {
+      const path = prefix === '' ? key : `${prefix}.${key}`;
+      if (sections.has(path)) {
+        if (value !== null && (typeof value !== 'object' || Array.isArray(value))) {
+          const keys = validPaths.filter((valid) => valid.startsWith(`${path}.`));
+          problems.push(`${file.path}: ${path} should be a mapping of ${keys.join(', ')}`);
+        } else {
+          visit(value, path);
+        }
+      } else if (!validPaths.includes(path)) {
+        const candidates = [...validPaths, ...sections].filter(
+          (valid) => valid.split('.').length === path.split('.').length,
+        );
+        const nearest = [...candidates].sort((a, b) => editDistance(path, a) - editDistance(path, b))[0];
+        const siblings = candidates
+          .filter((valid) => valid.startsWith(prefix))
+          .map((valid) => valid.slice(prefix.length ? prefix.length + 1 : 0));
+        problems.push(
+          `${file.path}: unknown key '${path}'${nearest === undefined ? '' : `; did you mean '${nearest}'?`} (known keys${prefix === '' ? '' : ` under ${prefix}`}: ${siblings.join(', ')})`,
+        );
+      }
+    }
+  };
+  visit(file.values, '');
+  return problems;
 }
 
 /** The connections a sync needs; throws ConfigError naming what is missing. */
@@ -235,7 +406,7 @@ export function requireConnections(config: TandemConfig): {
   const problems: string[] = [];
   if (config.superoffice === undefined) {
     problems.push(
-      `${settings.superofficeUrl.env} is not set; expected e.g. ${settings.superofficeUrl.example}, with ${settings.superofficeToken.env} or ${settings.superofficeTicket.env} + ${settings.superofficeAppToken.env}`,
+      `${settings.superofficeCustomerId.env} (Online, e.g. ${settings.superofficeCustomerId.example}) or ${settings.superofficeUrl.env} (on-site) is not set, with credentials: ${settings.superofficeSystemUserToken.env} + ${settings.superofficePrivateKeyFile.env} + ${settings.superofficeClientSecret.env}, or ${settings.superofficeClientId.env} + ${settings.superofficeClientSecret.env} + ${settings.superofficeRefreshToken.env}`,
     );
   }
   if (config.zendesk === undefined) {
@@ -250,38 +421,167 @@ export function requireConnections(config: TandemConfig): {
 function readSuperOffice(
   raw: (name: SettingName) => string | undefined,
   problems: string[],
+  cwd: string,
 ): SuperOfficeConnection | undefined {
   const url = raw('superofficeUrl');
-  const token = raw('superofficeToken');
-  const ticket = raw('superofficeTicket');
-  const appToken = raw('superofficeAppToken');
-  if (url === undefined) {
-    if (token !== undefined || ticket !== undefined) {
-      problems.push(`${settings.superofficeUrl.env} is not set; expected e.g. ${settings.superofficeUrl.example}`);
+  const customerId = raw('superofficeCustomerId');
+  const auth = readSuperOfficeAuth(raw, problems, cwd, customerId);
+  if (url === undefined && customerId === undefined) {
+    if (auth !== undefined) {
+      problems.push(
+        `${settings.superofficeCustomerId.env} is not set; expected e.g. ${settings.superofficeCustomerId.example} (Online), or ${settings.superofficeUrl.env} for an on-site installation, e.g. ${settings.superofficeUrl.example}`,
+      );
     }
     return undefined;
   }
-  const base = checkUrl('superofficeUrl', url, problems);
-  if (base !== undefined && !/\/api\/v1$/.test(base.pathname.replace(/\/+$/, ''))) {
+  if (customerId !== undefined && !/^Cust\d+$/i.test(customerId)) {
     problems.push(
-      `${settings.superofficeUrl.env} should be the tenant's Web API base ending in /api/v1, e.g. ${settings.superofficeUrl.example}; got '${url}'`,
+      `${settings.superofficeCustomerId.env} should look like ${settings.superofficeCustomerId.example}, not '${customerId}'`,
     );
   }
-  const cleanUrl = url.replace(/\/+$/, '');
-  if (token !== undefined) return { url: cleanUrl, auth: { kind: 'bearer', token } };
-  if (ticket !== undefined && appToken !== undefined) {
-    return { url: cleanUrl, auth: { kind: 'system-user-ticket', ticket, appToken } };
+  if (url !== undefined) {
+    const base = checkUrl('superofficeUrl', url, problems);
+    if (base !== undefined && !/\/api\/v1$/.test(base.pathname.replace(/\/+$/, ''))) {
+      problems.push(
+        `${settings.superofficeUrl.env} should be the tenant's Web API base ending in /api/v1, e.g. ${settings.superofficeUrl.example}; got '${url}'`,
+      );
+    }
   }
+  const needsEnvironment = customerId !== undefined || auth?.kind === 'oauth' || auth?.kind === 'system-user';
+  const environmentUrl = needsEnvironment ? readEnvironmentUrl(raw, problems) : undefined;
+  const timeZone = raw('superofficeTimeZone');
+  if (timeZone !== undefined && !isTimeZone(timeZone)) {
+    problems.push(
+      `${settings.superofficeTimeZone.env} should be an IANA time zone like ${settings.superofficeTimeZone.example}, not '${timeZone}'`,
+    );
+  }
+  if (auth === undefined) {
+    problems.push(
+      `SuperOffice credentials are missing: set ${settings.superofficeSystemUserToken.env} + ${settings.superofficePrivateKeyFile.env} + ${settings.superofficeClientSecret.env} (system user), or ${settings.superofficeClientId.env} + ${settings.superofficeClientSecret.env} + ${settings.superofficeRefreshToken.env} (OAuth), or ${settings.superofficeToken.env}, or ${settings.superofficeTicket.env} + ${settings.superofficeAppToken.env}`,
+    );
+    return undefined;
+  }
+  return {
+    ...(url === undefined ? {} : { url: url.replace(/\/+$/, '') }),
+    ...(customerId === undefined ? {} : { customerId }),
+    ...(environmentUrl === undefined ? {} : { environmentUrl }),
+    ...(timeZone === undefined ? {} : { timeZone }),
+    auth,
+  };
+}
+
+/** SuperOffice Online's environments and their hosts (D-OIDC: sod, qaonline, online). */
+const superofficeEnvironments: Readonly<Record<string, string>> = {
+  online: 'https://online.superoffice.com',
+  stage: 'https://qaonline.superoffice.com',
+  qaonline: 'https://qaonline.superoffice.com',
+  sod: 'https://sod.superoffice.com',
+};
+
+function readEnvironmentUrl(raw: (name: SettingName) => string | undefined, problems: string[]): string | undefined {
+  const explicit = raw('superofficeEnvironmentUrl');
+  if (explicit !== undefined) {
+    return checkUrl('superofficeEnvironmentUrl', explicit, problems) === undefined
+      ? undefined
+      : explicit.replace(/\/+$/, '');
+  }
+  const environment = (raw('superofficeEnvironment') ?? 'online').toLowerCase();
+  const url = superofficeEnvironments[environment];
+  if (url === undefined) {
+    problems.push(`${settings.superofficeEnvironment.env} should be online, stage or sod, not '${environment}'`);
+  }
+  return url;
+}
+
+function readSuperOfficeAuth(
+  raw: (name: SettingName) => string | undefined,
+  problems: string[],
+  cwd: string,
+  customerId: string | undefined,
+): SuperOfficeConnection['auth'] | undefined {
+  const clientSecret = raw('superofficeClientSecret');
+  const systemUserToken = raw('superofficeSystemUserToken');
+  if (systemUserToken !== undefined) {
+    const keyFile = raw('superofficePrivateKeyFile');
+    const missing = [
+      keyFile === undefined ? settings.superofficePrivateKeyFile.env : undefined,
+      clientSecret === undefined ? settings.superofficeClientSecret.env : undefined,
+      customerId === undefined ? settings.superofficeCustomerId.env : undefined,
+    ].filter((name) => name !== undefined);
+    if (missing.length > 0) {
+      problems.push(
+        `the system-user flow (${settings.superofficeSystemUserToken.env}) also needs ${missing.join(', ')}`,
+      );
+      return undefined;
+    }
+    const privateKey = readKeyFile(resolve(cwd, keyFile ?? ''), problems);
+    if (privateKey === undefined || clientSecret === undefined || customerId === undefined) return undefined;
+    return { kind: 'system-user', systemUserToken, privateKey, clientSecret, customerId };
+  }
+  const refreshToken = raw('superofficeRefreshToken');
+  const token = raw('superofficeToken');
+  if (refreshToken !== undefined) {
+    const clientId = raw('superofficeClientId');
+    if (clientId === undefined || clientSecret === undefined) {
+      problems.push(
+        `to renew SuperOffice access tokens set ${settings.superofficeClientId.env} and ${settings.superofficeClientSecret.env} with ${settings.superofficeRefreshToken.env}`,
+      );
+      return undefined;
+    }
+    return {
+      kind: 'oauth',
+      clientId,
+      clientSecret,
+      refreshToken,
+      ...(token === undefined ? {} : { accessToken: token }),
+    };
+  }
+  if (token !== undefined) return { kind: 'bearer', token };
+  const ticket = raw('superofficeTicket');
+  const appToken = raw('superofficeAppToken') ?? clientSecret;
+  if (ticket !== undefined && appToken !== undefined) return { kind: 'system-user-ticket', ticket, appToken };
   if (ticket !== undefined) {
     problems.push(
       `${settings.superofficeAppToken.env} must be set with ${settings.superofficeTicket.env}; expected ${settings.superofficeAppToken.example}`,
     );
-  } else {
-    problems.push(
-      `SuperOffice credentials are missing: set ${settings.superofficeToken.env} (${settings.superofficeToken.example}) or ${settings.superofficeTicket.env} and ${settings.superofficeAppToken.env}`,
-    );
   }
   return undefined;
+}
+
+/** The key file's text; its content never appears in a message. */
+function readKeyFile(path: string, problems: string[]): string | undefined {
+  const name = settings.superofficePrivateKeyFile.env;
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    problems.push(`${name} names '${path}', which cannot be read`);
+    return undefined;
+  }
+  const pem = /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(text);
+  if ((!pem && !/<RSAKeyValue>/.test(text)) || (pem && !isPrivateKey(text))) {
+    problems.push(`${name} names '${path}', which holds no PEM private key nor RSA XML key (<RSAKeyValue>)`);
+    return undefined;
+  }
+  return text;
+}
+
+function isPrivateKey(pem: string): boolean {
+  try {
+    createPrivateKey(pem);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function readZendesk(
@@ -375,13 +675,15 @@ function positiveNumber(name: SettingName, value: string | undefined, fallback: 
 interface ConfigFile {
   readonly path: string;
   readonly values: unknown;
+  /** Whether the file exists (its values may still be empty). */
+  readonly exists: boolean;
 }
 
 function readConfigFile(explicitPath: string | undefined, cwd: string, problems: string[]): ConfigFile {
   const path = resolve(cwd, explicitPath ?? 'tandem.config.yaml');
   if (!existsSync(path)) {
     if (explicitPath !== undefined) problems.push(`TANDEM_CONFIG names '${explicitPath}', which does not exist`);
-    return { path, values: {} };
+    return { path, values: {}, exists: false };
   }
   try {
     const values: unknown = parseYaml(readFileSync(path, 'utf8'));
@@ -389,15 +691,15 @@ function readConfigFile(explicitPath: string | undefined, cwd: string, problems:
       problems.push(
         `${path} should hold a mapping of settings (see README), not a ${Array.isArray(values) ? 'list' : typeof values}`,
       );
-      return { path, values: {} };
+      return { path, values: {}, exists: true };
     }
-    return { path, values: values ?? {} };
+    return { path, values: values ?? {}, exists: true };
   } catch (error) {
     const where = error instanceof YAMLParseError && error.linePos ? ` at line ${error.linePos[0].line}` : '';
     problems.push(
       `${path} is not valid YAML${where}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
     );
-    return { path, values: {} };
+    return { path, values: {}, exists: true };
   }
 }
 

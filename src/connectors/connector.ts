@@ -16,8 +16,22 @@ export interface RejectedRecord {
   readonly type: RecordType;
   /** The record's id when the answer carried a readable one; null when even the id was unreadable. */
   readonly id: string | null;
-  /** Code `malformed`, with a message naming the field that did not fit. */
+  /**
+   * Code `malformed` (with a message naming the field that did not fit, or the required value
+   * missing), or `transient`/`validation` when reading this one record kept failing.
+   */
   readonly error: SyncError;
+}
+
+/**
+ * A record the system merged into another (SuperOffice: a person or contact merged away, which
+ * disappears without a trace in the lists). The caller moves what was linked to `from` over to
+ * `into`; the page carries `into`'s record.
+ */
+export interface RecordMerge {
+  readonly type: RecordType;
+  readonly from: string;
+  readonly into: string;
 }
 
 export interface ChangePage {
@@ -36,6 +50,8 @@ export interface ChangePage {
    * read (`readAll`) reads it again. Absent or empty when every record was read.
    */
   readonly rejected?: readonly RejectedRecord[];
+  /** Merges the system reported since the cursor, each proven (`from` is gone, `into` exists). */
+  readonly merges?: readonly RecordMerge[];
 }
 
 export interface ReadOptions {

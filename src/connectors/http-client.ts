@@ -18,6 +18,18 @@ export interface ResponseInfo {
   readonly path: string;
   readonly status: number;
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** From sending the request to the end of the answer's body, in ms. */
+  readonly durationMs?: number;
+}
+
+/**
+ * The client is about to wait before sending: why and for how long, so the operator sees a line
+ * instead of silence. `message` is a sentence for a person and never holds a credential.
+ */
+export interface WaitInfo {
+  readonly reason: 'retry-after' | 'rate-limit' | 'budget' | 'backoff';
+  readonly ms: number;
+  readonly message: string;
 }
 
 export interface ErrorDescription {
@@ -26,14 +38,27 @@ export interface ErrorDescription {
 }
 
 export interface HttpClientOptions {
-  /** Base URL without a trailing slash; request paths are appended to it. */
-  readonly baseUrl: string;
+  /**
+   * Base URL without a trailing slash; request paths are appended to it. A function is asked before
+   * every attempt, for services whose host can move (SuperOffice tenants, see `relocate`).
+   */
+  readonly baseUrl: string | (() => string | Promise<string>);
   /** The name users know the service by, used in error messages ("Zendesk"). */
   readonly serviceName: string;
   /** Authorization headers for one request; called per attempt so refreshed tokens are used. */
   readonly authorize: () => Promise<Readonly<Record<string, string>>>;
-  /** Called once on a 401; resolve true when fresh credentials were obtained and the call may be retried. */
-  readonly refreshCredentials?: () => Promise<boolean>;
+  /**
+   * Called once per request on a 401, with the authorization headers the refused attempt carried;
+   * resolve true when fresh credentials were obtained and the call may be retried.
+   */
+  readonly refreshCredentials?: (refused: Readonly<Record<string, string>>) => Promise<boolean>;
+  /**
+   * Called once per request on a 421 Misdirected Request (the service moved to another host);
+   * resolve true when a new base URL was found and the call may be retried there.
+   */
+  readonly relocate?: () => Promise<boolean>;
+  /** Headers sent with every request (before the request's own). */
+  readonly headers?: Readonly<Record<string, string>>;
   /** Turns an error answer's body into a message and field details (vendor error envelopes differ). */
   readonly describeError: (status: number, body: string) => ErrorDescription;
   /** Milliseconds to pause before the next request, read from rate-limit headers; 0 for none. */
@@ -54,8 +79,10 @@ export interface HttpClientOptions {
   readonly maxRetryDelayMs?: number;
   readonly timeoutMs?: number;
   readonly dispatcher?: Dispatcher;
-  /** Observes every answer (metrics, call counting in benchmarks and tests). */
+  /** Observes every answer (metrics, call counting in benchmarks and tests, debug logging). */
   readonly onResponse?: (info: ResponseInfo) => void;
+  /** Told whenever requests are held back (a Retry-After, a rate limit, the budget, a retry's back-off). */
+  readonly onWait?: (wait: WaitInfo) => void;
 }
 
 export interface RequestOptions<T> {
@@ -103,6 +130,11 @@ export class RequestPause {
     this.#sleep = options.sleep ?? ((ms) => sleep(ms));
   }
 
+  /** When the pause in force ends (epoch ms; in the past when none is). */
+  get until(): number {
+    return this.#until;
+  }
+
   /** Holds every request for at least `ms` from now; never shortens a pause already set. */
   extend(ms: number): void {
     this.#until = Math.max(this.#until, this.#now() + ms);
@@ -145,19 +177,48 @@ export class HttpClient {
       options.budget === undefined
         ? new PQueue({ concurrency: 8 })
         : new PQueue({ concurrency: 8, intervalCap: options.budget.requests, interval: options.budget.intervalMs });
+    const budget = options.budget;
+    if (budget !== undefined) {
+      this.#queue.on('rateLimit', () =>
+        this.#options.onWait?.({
+          reason: 'budget',
+          ms: budget.intervalMs,
+          message: `holding ${options.serviceName} requests for up to ${seconds(budget.intervalMs)}: Tandem's budget of ${budget.requests} requests per ${seconds(budget.intervalMs)} is used up`,
+        }),
+      );
+    }
   }
 
   async request<T>(method: HttpMethod, path: string, options: RequestOptions<T>): Promise<HttpResponse<T>> {
     const repeatable = options.repeatable ?? method !== 'POST';
     let refreshed = false;
+    const retries = this.#options.retries ?? 6;
+    const minDelay = this.#options.minRetryDelayMs ?? 250;
+    const maxDelay = this.#options.maxRetryDelayMs ?? 30_000;
+    let relocated = false;
+    let sentAuthorization: Readonly<Record<string, string>> = {};
     const attempt = async (): Promise<HttpResponse<T>> => {
       try {
-        return await this.#queue.add(() => this.#send(method, path, options));
+        return await this.#queue.add(() =>
+          this.#send(method, path, options, (used) => {
+            sentAuthorization = used;
+          }),
+        );
       } catch (error) {
         if (!(error instanceof SyncError)) throw new AbortError(asError(error));
         if (error.code === 'auth' && error.status === 401 && !refreshed && this.#options.refreshCredentials) {
           refreshed = true;
-          if (await this.#options.refreshCredentials()) throw error; // retried with the new token
+          // A renewal that fails for a passing reason is tried again with the next attempt.
+          const renewed = await this.#options.refreshCredentials(sentAuthorization).catch((failure: unknown) => {
+            if (!(failure instanceof SyncError) || !failure.retryable) throw new AbortError(asError(failure));
+            refreshed = false;
+            throw failure;
+          });
+          if (renewed) throw error; // retried with the new credentials
+        }
+        if (error.status === 421 && !relocated && this.#options.relocate) {
+          relocated = true;
+          if (await this.#options.relocate()) throw error; // retried at the new host
         }
         const action = error.status === undefined ? 'retry' : classifyStatus(error.status).action;
         if (action === 'fail' || !maySendAgain(error.status, repeatable)) throw new AbortError(error);
@@ -167,12 +228,22 @@ export class HttpClient {
       }
     };
     try {
+      // The back-off is waited here rather than inside p-retry, so the wait can be announced.
       return await pRetry(attempt, {
-        retries: this.#options.retries ?? 6,
-        minTimeout: this.#options.minRetryDelayMs ?? 250,
-        maxTimeout: this.#options.maxRetryDelayMs ?? 30_000,
-        factor: 2,
-        randomize: true,
+        retries,
+        minTimeout: 0,
+        onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
+          if (retriesLeft <= 0) return;
+          const backoff = Math.min(maxDelay, Math.round((Math.random() + 1) * minDelay * 2 ** (attemptNumber - 1)));
+          const paused = this.#accountPause.until - Date.now();
+          const asked = paused > backoff ? `${this.#options.serviceName} asked for a pause (Retry-After); ` : '';
+          this.#options.onWait?.({
+            reason: paused > backoff ? 'retry-after' : 'backoff',
+            ms: Math.max(backoff, paused),
+            message: `${error.message}; ${asked}trying ${method} ${path} again in ${seconds(Math.max(backoff, paused))} (attempt ${attemptNumber + 1} of ${retries + 1})`,
+          });
+          await sleep(backoff);
+        },
       });
     } catch (error) {
       throw error instanceof SyncError ? error : new SyncError('bug', asError(error).message, { cause: error });
@@ -180,20 +251,38 @@ export class HttpClient {
   }
 
   /** Stops sending for a while; every queued request waits (Retry-After applies to the whole account). */
-  #pauseFor(ms: number): void {
+  #pauseFor(ms: number, why?: { reason: WaitInfo['reason']; message: string }): void {
+    const until = Date.now() + ms;
+    // One notice per pause, not one per request that meets it.
+    if (why !== undefined && until > this.#accountPause.until + 1000) {
+      this.#options.onWait?.({
+        reason: why.reason,
+        ms,
+        message: `${why.message}: pausing ${this.#options.serviceName} requests for ${seconds(ms)}`,
+      });
+    }
     this.#accountPause.extend(ms);
   }
 
-  async #send<T>(method: HttpMethod, path: string, options: RequestOptions<T>): Promise<HttpResponse<T>> {
+  async #send<T>(
+    method: HttpMethod,
+    path: string,
+    options: RequestOptions<T>,
+    onAuthorization: (headers: Readonly<Record<string, string>>) => void,
+  ): Promise<HttpResponse<T>> {
     await this.#accountPause.wait();
     await this.#ownPause.wait();
-    const url = new URL(this.#options.baseUrl + path);
+    const base = this.#options.baseUrl;
+    const url = new URL((typeof base === 'string' ? base : await base()) + path);
     for (const [name, value] of Object.entries(options.query ?? {})) {
       if (value !== undefined) url.searchParams.set(name, String(value));
     }
+    const authorization = await this.#options.authorize();
+    onAuthorization(authorization);
     const headers: Record<string, string> = {
       accept: 'application/json',
-      ...(await this.#options.authorize()),
+      ...this.#options.headers,
+      ...authorization,
       ...options.headers,
     };
     let bodyText: string | undefined;
@@ -204,6 +293,7 @@ export class HttpClient {
     let status: number;
     let responseHeaders: ResponseInfo['headers'];
     let text: string;
+    const started = performance.now();
     try {
       const response = await request(url, {
         method,
@@ -224,10 +314,16 @@ export class HttpClient {
         { cause: error },
       );
     }
-    const info: ResponseInfo = { method, path, status, headers: responseHeaders };
+    const durationMs = Math.round(performance.now() - started);
+    const info: ResponseInfo = { method, path, status, headers: responseHeaders, durationMs };
     this.#options.onResponse?.(info);
     const pause = this.#options.pauseAfter?.(info) ?? 0;
-    if (pause > 0) this.#pauseFor(pause);
+    if (pause > 0) {
+      this.#pauseFor(pause, {
+        reason: 'rate-limit',
+        message: `${this.#options.serviceName}'s rate limit is nearly used up (after ${method} ${path})`,
+      });
+    }
     const ownPause = this.#options.pauseOwnAfter?.(info) ?? 0;
     if (ownPause > 0) this.#ownPause.extend(ownPause);
 
@@ -275,6 +371,13 @@ export class HttpClient {
     await this.#queue.onIdle();
     if (this.#options.dispatcher === undefined) await this.#dispatcher.close();
   }
+}
+
+/** `850 ms`, `12 s`, `2 min 5 s`: a wait as a person reads it. */
+function seconds(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  const total = Math.round(ms / 1000);
+  return total < 120 ? `${total} s` : `${Math.floor(total / 60)} min${total % 60 === 0 ? '' : ` ${total % 60} s`}`;
 }
 
 function asError(value: unknown): Error {

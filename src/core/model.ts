@@ -56,7 +56,10 @@ export interface RecordFacts {
   readonly label?: string;
   /** Creation time, ISO-8601 UTC (a SuperOffice ticket's due date is computed from it). */
   readonly createdAt?: string;
-  /** Zendesk users: whether the user may be a ticket assignee (agent or admin). */
+  /**
+   * Users: whether the user may be given tickets. Zendesk: an agent or admin (a ticket assignee);
+   * SuperOffice: a Service user (a ticket owner). Absent when the system did not say.
+   */
   readonly isAgent?: boolean;
   /** The idempotency handle we stored on a record we created (Zendesk `external_id`). */
   readonly externalId?: string | null;

@@ -88,6 +88,7 @@ export interface Wait {
 export type HoldReason =
   | 'read-only' // the target system computes the value
   | 'agent-only' // Zendesk accepts only agents as assignee
+  | 'service-user-only' // a SuperOffice ticket owner must be a Service user
   | 'no-counterpart' // the referenced person has no SuperOffice record of the needed type
   | 'duplicate-name' // Zendesk organization names are unique
   | 'missing-name' // Zendesk requires an organization name
@@ -212,6 +213,16 @@ function translate(
       };
     }
     return { kind: 'value', wire: member.ref.id };
+  }
+  if (field.constraint === 'service-user-only' && member !== undefined && !member.deleted && member.isAgent !== true) {
+    return {
+      kind: 'hold',
+      reason: 'service-user-only',
+      message: `SuperOffice takes only Service users as ${field.path}; user ${member.ref.id} is ${
+        member.isAgent === false ? 'not one' : 'not known to be one'
+      }, so the SuperOffice value is left unchanged. Give the user a Service licence in SuperOffice to sync it.`,
+      clearsTarget: false,
+    };
   }
   if (member !== undefined && !member.deleted) return { kind: 'value', wire: member.ref.id };
   if (target.system === 'superoffice') {

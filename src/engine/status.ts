@@ -1,34 +1,46 @@
 /**
- * `tandem status` as data: per flow the linked, waiting, failed, conflicted and ambiguous counts,
- * the last cycles, the cursors, and the records that need a person's attention with what to do.
+ * `tandem status` as data: per flow where every SuperOffice record stands (each counted once), the
+ * last cycles, the cursors, and every attention item (see ./attention.ts) with true totals. Items
+ * come in a fixed order (what needs a person first), so `offset`/`limit` page through them.
  */
 
-import type { RecordType } from '../core/model.js';
-import { refKey } from '../core/model.js';
+import type { EntitySnapshot } from '../core/entity.js';
+import type { RecordRef } from '../core/model.js';
 import { type FlowName, flows } from '../spec/flows.js';
-import type { CursorRecord, CycleRecord, StateStore } from '../store/state-store.js';
+import type { CursorRecord, CycleRecord, OutboxRow, StateStore, StoredRecord } from '../store/state-store.js';
+import type { AttentionItem, AttentionKind } from './attention.js';
+import { type ActiveSync, AttentionCollector } from './attention-collector.js';
+
+export type { ActiveSync } from './attention-collector.js';
 
 export interface FlowStatus {
   readonly flow: FlowName;
-  readonly superofficeType: RecordType;
-  readonly zendeskType: RecordType;
+  readonly superofficeType: string;
+  readonly zendeskType: string;
   /** Live SuperOffice records of the flow's type. */
   readonly records: number;
   /** Of those, linked to a live Zendesk record. */
   readonly linked: number;
-  readonly waiting: number;
-  readonly failed: number;
-  readonly conflicted: number;
-  readonly ambiguous: number;
-}
-
-export interface AttentionItem {
-  readonly kind: 'ambiguity' | 'failed-write' | 'waiting' | 'held';
-  /** A record (`system:type:id`) or a global entity id. */
-  readonly subject: string;
-  readonly message: string;
-  /** What a person can do about it. */
-  readonly advice: string;
+  /** The others, each in the first state that applies (they add up to records - linked). */
+  readonly notLinked: {
+    readonly ambiguous: number;
+    /** The create was refused. */
+    readonly failed: number;
+    /** Waiting for a record it points at. */
+    readonly waiting: number;
+    /** Held until a person acts (a name taken or missing, a deleted Zendesk record). */
+    readonly held: number;
+    /** Left out by the flow's create rule (a person on no synced ticket). */
+    readonly outOfScope: number;
+    /** The create is in the outbox, to be sent. */
+    readonly writing: number;
+    /** Read but not planned yet: the next cycle plans it. */
+    readonly unplanned: number;
+  };
+  /** Values a conflict decided that still stand, on records of this flow. */
+  readonly conflicts: number;
+  /** Attention items of this flow that need a person. */
+  readonly needsPerson: number;
 }
 
 export interface StatusReport {
@@ -36,76 +48,130 @@ export interface StatusReport {
   /** Newest first. */
   readonly cycles: readonly CycleRecord[];
   readonly cursors: readonly CursorRecord[];
-  readonly attention: readonly AttentionItem[];
+  readonly attention: {
+    /** Every item, also those outside the page. */
+    readonly total: number;
+    readonly needsPerson: number;
+    /** Counts per kind and reason, in list order. */
+    readonly byReason: readonly {
+      readonly kind: AttentionKind;
+      readonly reason: string;
+      readonly needsPerson: boolean;
+      readonly count: number;
+    }[];
+    readonly offset: number;
+    /** The page asked for (everything when no limit was given). */
+    readonly items: readonly AttentionItem[];
+  };
 }
 
-export async function collectStatus(
-  store: StateStore,
-  options: { cycles?: number; attention?: number } = {},
-): Promise<StatusReport> {
-  const limit = options.attention ?? 100;
-  const [counts, cycles, cursors, ambiguities, failed, waiting] = await Promise.all([
-    store.flowCounts(),
+export interface StatusOptions {
+  /** Cycles listed; 10 by default. */
+  readonly cycles?: number;
+  /** First attention item of the page. */
+  readonly offset?: number;
+  /** Attention items per page; all when absent. */
+  readonly limit?: number;
+  /**
+   * Whether a tandem is syncing this state now: its lock holder, null when none is, undefined when
+   * the caller cannot tell. It decides what a `running` last cycle means.
+   */
+  readonly activeSync?: ActiveSync | null;
+}
+
+/** Rows read per store call while collecting. */
+const pageSize = 500;
+
+async function* pages<T, K>(
+  read: (after: K | null, limit: number) => Promise<readonly T[]>,
+  keyOf: (item: T) => K,
+): AsyncGenerator<readonly T[]> {
+  let after: K | null = null;
+  for (;;) {
+    const page = await read(after, pageSize);
+    if (page.length > 0) yield page;
+    if (page.length < pageSize) return;
+    after = keyOf(page[page.length - 1] as T);
+  }
+}
+
+export async function collectStatus(store: StateStore, options: StatusOptions = {}): Promise<StatusReport> {
+  const [breakdown, cycles, cursors] = await Promise.all([
+    store.flowBreakdown(),
     store.listCycles(options.cycles ?? 10),
     store.listCursors(),
-    store.listAmbiguities(limit),
-    store.listFailedOutbox(limit),
-    store.listAttention(limit),
   ]);
+  const collector = new AttentionCollector(store);
+  collector.addCycles(cycles, options.activeSync);
+  for await (const page of pages<EntitySnapshot, string>(
+    (after, limit) => store.pageNotedEntities(after, limit),
+    (entity) => entity.id,
+  )) {
+    await collector.addEntities(page);
+  }
+  for await (const page of pages<OutboxRow, string>(
+    (after, limit) => store.pageFailedOutbox(after, limit),
+    (row) => row.key,
+  )) {
+    await collector.addFailedWrites(page);
+  }
+  for await (const page of pages<StoredRecord, RecordRef>(
+    (after, limit) => store.pageAmbiguities(after, limit),
+    (stored) => stored.record.ref,
+  )) {
+    collector.addAmbiguities(page);
+  }
+  for await (const page of pages<StoredRecord, RecordRef>(
+    (after, limit) => store.pageDeletedMembers(after, limit),
+    (stored) => stored.record.ref,
+  )) {
+    await collector.addDeletions(page);
+  }
+  const items = await collector.finish();
+
   const flowStatus = flows.map((flow): FlowStatus => {
-    const count = counts.find((candidate) => candidate.type === flow.superofficeType);
+    const counts = breakdown.find((candidate) => candidate.type === flow.superofficeType);
+    const ofFlow = items.filter((item) => item.flow === flow.name);
     return {
       flow: flow.name,
       superofficeType: flow.superofficeType,
       zendeskType: flow.zendeskType,
-      records: count?.records ?? 0,
-      linked: count?.linked ?? 0,
-      waiting: count?.waiting ?? 0,
-      failed: count?.failed ?? 0,
-      conflicted: count?.conflicted ?? 0,
-      ambiguous: count?.ambiguous ?? 0,
+      records: counts?.records ?? 0,
+      linked: counts?.linked ?? 0,
+      notLinked: {
+        ambiguous: counts?.ambiguous ?? 0,
+        failed: counts?.failed ?? 0,
+        waiting: counts?.waiting ?? 0,
+        held: counts?.held ?? 0,
+        outOfScope: counts?.outOfScope ?? 0,
+        writing: counts?.writing ?? 0,
+        unplanned: counts?.unplanned ?? 0,
+      },
+      conflicts: ofFlow.filter((item) => item.kind === 'conflict').length,
+      needsPerson: ofFlow.filter((item) => item.needsPerson).length,
     };
   });
-  const attention: AttentionItem[] = [];
-  for (const stored of ambiguities) {
-    attention.push({
-      kind: 'ambiguity',
-      subject: refKey(stored.record.ref),
-      message: stored.ambiguity ?? 'not linked',
-      advice: 'Fix the e-mails as the message says; the record is matched again on the next cycle.',
-    });
+  const byReason: { kind: AttentionKind; reason: string; needsPerson: boolean; count: number }[] = [];
+  for (const item of items) {
+    const group = byReason.find(
+      (candidate) =>
+        candidate.kind === item.kind && candidate.reason === item.reason && candidate.needsPerson === item.needsPerson,
+    );
+    if (group === undefined)
+      byReason.push({ kind: item.kind, reason: item.reason, needsPerson: item.needsPerson, count: 1 });
+    else group.count++;
   }
-  for (const row of failed) {
-    const permanent = row.state === 'failed';
-    attention.push({
-      kind: 'failed-write',
-      subject:
-        row.targetId === null
-          ? `${row.system}:${row.type}: (create for entity ${row.entityId})`
-          : `${row.system}:${row.type}:${row.targetId}`,
-      message: `${row.lastError?.code ?? 'error'}: ${row.lastError?.message ?? ''} (${row.attempts} attempt${row.attempts === 1 ? '' : 's'})`,
-      advice: permanent
-        ? 'Refused for good: correct the record (the write is planned again when it changes), or restore the target.'
-        : `Retried automatically at ${row.nextAttemptAt}.`,
-    });
-  }
-  for (const entity of waiting) {
-    for (const message of entity.waits) {
-      attention.push({
-        kind: 'waiting',
-        subject: entity.entityId,
-        message,
-        advice: 'Resolves by itself once the record it waits for is synced; if that one needs attention, fix it first.',
-      });
-    }
-    for (const message of Object.values(entity.holds)) {
-      attention.push({
-        kind: 'held',
-        subject: entity.entityId,
-        message,
-        advice: 'Kept as it is on purpose; the message says what would change it.',
-      });
-    }
-  }
-  return { flows: flowStatus, cycles, cursors, attention: attention.slice(0, limit) };
+  const offset = Math.max(0, options.offset ?? 0);
+  return {
+    flows: flowStatus,
+    cycles,
+    cursors,
+    attention: {
+      total: items.length,
+      needsPerson: items.filter((item) => item.needsPerson).length,
+      byReason,
+      offset,
+      items: options.limit === undefined ? items.slice(offset) : items.slice(offset, offset + options.limit),
+    },
+  };
 }

@@ -63,6 +63,7 @@ import type {
   RejectedRecordReport,
   UpdateReport,
 } from './cycle-report.js';
+import { followMerges } from './merge-relink.js';
 import { timeOrderedIds } from './time-ordered-id.js';
 
 export type { CycleProgress, CycleReport, PlanReport } from './cycle-report.js';
@@ -540,6 +541,11 @@ export class SyncEngine {
     let changed = 0;
     for await (const page of pages) {
       const result = await this.store.ingestPage(system, type, page.records, page.cursor, this.now());
+      if (page.merges !== undefined && page.merges.length > 0) {
+        const held = await followMerges(this.store, system, page.merges, cycleId, this.now());
+        report.counts.ambiguities += held.length;
+        report.add(report.ambiguities, held);
+      }
       for (const rejected of page.rejected ?? []) {
         report.counts.rejectedRecords++;
         report.add(report.rejectedRecords, [
@@ -961,6 +967,8 @@ export class SyncEngine {
       const now = this.now();
       let after: string | null = null;
       let done = 0;
+      // The total, for progress with an estimate; counted only when someone watches.
+      const total = this.onProgress === undefined ? undefined : await this.store.countDueOutbox(system, type, now);
       for (;;) {
         this.checkStop(signal);
         const rows = await this.store.listDueOutbox(system, type, now, after, writeBatchSize);
@@ -971,7 +979,7 @@ export class SyncEngine {
         report.writes.deferred += rows.length - sendable.length;
         if (sendable.length > 0) await this.sendBatch(connectors[system], type, sendable, cycleId, report);
         done += rows.length;
-        this.onProgress?.({ phase: 'write', system, type, flows, done });
+        this.onProgress?.({ phase: 'write', system, type, flows, done, ...(total === undefined ? {} : { total }) });
       }
     }
   }

@@ -29,7 +29,7 @@ export type CreateRule = 'always' | 'unless-merged' | 'when-on-synced-ticket';
 export type TransformName = 'text' | 'email' | 'phone' | 'reference' | 'minutes-after-creation';
 
 /** A limit one system puts on the values it accepts, handled by a named rule in the core. */
-export type WriteConstraint = 'agent-only';
+export type WriteConstraint = 'agent-only' | 'service-user-only';
 
 export interface PropertyMapping {
   /** Seed columns: SuperOffice property, Zendesk property, data type as the seed writes it. */
@@ -138,6 +138,8 @@ export const flows: readonly Flow[] = [
         attribute: 'requester',
         transform: 'reference',
         references: 'user',
+        constraint: { system: 'superoffice', rule: 'service-user-only' },
+        note: 'A SuperOffice ticket owner is a Service user; a requester who is no Service user leaves the SuperOffice owner as it is.',
       },
       {
         superoffice: 'Person.PersonId',

@@ -3,6 +3,7 @@
  * subset both dialects speak (upserts with ON CONFLICT, row values, partial indexes); the drivers
  * differ only in placeholders and transactions. Schemas are per dialect under migrations/.
  */
+
 import type { BaseValue, EntitySnapshot, MemberSnapshot, MemberSummary } from '../core/entity.js';
 import { matchKeysOf, nameKeysOf } from '../core/matching.js';
 import {
@@ -17,6 +18,7 @@ import type { CanonicalValue } from '../core/transforms.js';
 import type { EntityKind } from '../spec/flows.js';
 import { flows } from '../spec/flows.js';
 import { contentHash } from './content-hash.js';
+import { followMergeIn, type MergeOutcome, type MergeReferrer } from './merge-follow.js';
 import {
   placeholders,
   type SqlDriver,
@@ -29,8 +31,10 @@ import type {
   CursorRecord,
   CycleRecord,
   CycleStatus,
+  FlowBreakdown,
   FlowCounts,
   HistoryEntry,
+  HistoryEvent,
   IngestResult,
   JsonValue,
   MatchCandidateRow,
@@ -43,6 +47,7 @@ import type {
   StoredError,
   StoredRecord,
 } from './state-store.js';
+import { outboxKeyOfUpdate } from './state-store.js';
 
 /** The part of a record kept as JSON text. */
 interface RecordBody {
@@ -688,6 +693,10 @@ export class SqlStateStore implements StateStore {
     return result;
   }
 
+  async followMerge(from: RecordRef, into: RecordRef, referrers: readonly MergeReferrer[]): Promise<MergeOutcome> {
+    return this.sql.transaction((tx) => followMergeIn(tx, from, into, referrers));
+  }
+
   async membersOf(entityIds: readonly string[]): Promise<ReadonlyMap<string, readonly MemberSummary[]>> {
     const result = new Map<string, MemberSummary[]>();
     for (const ids of statementChunks([...new Set(entityIds)], inListRows)) {
@@ -981,6 +990,15 @@ export class SqlStateStore implements StateStore {
 
   // --- outbox ---
 
+  async countDueOutbox(system: SystemName, type: RecordType, now: string): Promise<number> {
+    const rows = await this.sql.all(
+      `SELECT CAST(COUNT(*) AS INTEGER) AS due FROM outbox
+       WHERE system = ? AND type = ? AND state = 'pending' AND next_attempt_at <= ?`,
+      [system, type, now],
+    );
+    return Number(rows[0]?.due ?? 0);
+  }
+
   async listDueOutbox(
     system: SystemName,
     type: RecordType,
@@ -1268,6 +1286,173 @@ export class SqlStateStore implements StateStore {
       waits: parseJson<string[]>(row.waits),
       holds: parseJson<Record<string, string>>(row.holds),
     }));
+  }
+
+  // --- what `tandem status` pages through ---
+
+  async pageNotedEntities(after: string | null, limit: number): Promise<readonly EntitySnapshot[]> {
+    // A base value a conflict decided is stored as `"rule":"conflict-…"` (JSON.stringify adds no spaces).
+    const rows = await this.sql.all(
+      `SELECT ${entityColumns} FROM entities
+       WHERE id > ? AND (waits <> '[]' OR holds <> '{}' OR base LIKE '%"rule":"conflict-%')
+       ORDER BY id LIMIT ?`,
+      [after ?? '', limit],
+    );
+    return this.snapshotsOf(rows);
+  }
+
+  async historyOfEntities(
+    entityIds: readonly string[],
+    events: readonly HistoryEvent[],
+  ): Promise<readonly HistoryEntry[]> {
+    if (events.length === 0) return [];
+    const entries: HistoryEntry[] = [];
+    for (const ids of statementChunks([...new Set(entityIds)], inListRows)) {
+      const rows = await this.sql.all(
+        `SELECT * FROM history WHERE entity_id IN (${placeholders(ids.length)}) AND event IN (${placeholders(events.length)})
+         ORDER BY entity_id, seq`,
+        [...ids, ...events],
+      );
+      for (const row of rows) entries.push(historyOfRow(row));
+    }
+    return entries;
+  }
+
+  private async pageRecords(where: string, after: RecordRef | null, limit: number): Promise<readonly StoredRecord[]> {
+    const rows =
+      after === null
+        ? await this.sql.all(`SELECT ${recordColumns} FROM records WHERE ${where} ORDER BY system, type, id LIMIT ?`, [
+            limit,
+          ])
+        : await this.sql.all(
+            `SELECT ${recordColumns} FROM records WHERE ${where} AND (system, type, id) > (?, ?, ?)
+             ORDER BY system, type, id LIMIT ?`,
+            [after.system, after.type, after.id, limit],
+          );
+    return rows.map(storedRecordOfRow);
+  }
+
+  pageAmbiguities(after: RecordRef | null, limit: number): Promise<readonly StoredRecord[]> {
+    return this.pageRecords('entity_id IS NULL AND ambiguity IS NOT NULL AND deleted = 0', after, limit);
+  }
+
+  pageDeletedMembers(after: RecordRef | null, limit: number): Promise<readonly StoredRecord[]> {
+    return this.pageRecords('deleted = 1 AND entity_id IS NOT NULL', after, limit);
+  }
+
+  async pageFailedOutbox(after: string | null, limit: number): Promise<readonly OutboxRow[]> {
+    const rows = await this.sql.all(
+      'SELECT * FROM outbox WHERE last_error IS NOT NULL AND key > ? ORDER BY key LIMIT ?',
+      [after ?? '', limit],
+    );
+    return rows.map(outboxOfRow);
+  }
+
+  async flowBreakdown(): Promise<readonly FlowBreakdown[]> {
+    const result: FlowBreakdown[] = [];
+    for (const flow of flows) {
+      // The first state that applies wins, so each record is counted once (see FlowBreakdown).
+      const rows = await this.sql.all(
+        `SELECT state, CAST(COUNT(*) AS INTEGER) AS records FROM (
+           SELECT CASE
+             WHEN r.entity_id IS NULL THEN CASE WHEN r.ambiguity IS NULL THEN 'unplanned' ELSE 'ambiguous' END
+             WHEN EXISTS (SELECT 1 FROM records z WHERE z.entity_id = r.entity_id AND z.system = 'zendesk' AND z.type = ? AND z.deleted = 0) THEN 'linked'
+             WHEN EXISTS (SELECT 1 FROM outbox o WHERE o.entity_id = r.entity_id AND o.operation = 'create' AND o.last_error IS NOT NULL) THEN 'failed'
+             WHEN e.waits <> '[]' THEN 'waiting'
+             WHEN e.holds LIKE ? THEN 'held'
+             WHEN EXISTS (SELECT 1 FROM outbox o WHERE o.entity_id = r.entity_id AND o.operation = 'create' AND o.state = 'pending') THEN 'writing'
+             WHEN ? = 1 AND e.wanted = 0 THEN 'outOfScope'
+             ELSE 'unplanned' END AS state
+           FROM records r LEFT JOIN entities e ON e.id = r.entity_id
+           WHERE r.system = 'superoffice' AND r.type = ? AND r.deleted = 0
+         ) states GROUP BY state`,
+        [
+          flow.zendeskType,
+          `%"zendesk:${flow.zendeskType}|%`,
+          flow.create === 'when-on-synced-ticket' ? 1 : 0,
+          flow.superofficeType,
+        ],
+      );
+      const count = (state: string) => Number(rows.find((row) => text(row.state) === state)?.records ?? 0);
+      const states = ['linked', 'ambiguous', 'failed', 'waiting', 'held', 'outOfScope', 'writing', 'unplanned'];
+      result.push({
+        system: 'superoffice',
+        type: flow.superofficeType,
+        records: states.reduce((sum, state) => sum + count(state), 0),
+        linked: count('linked'),
+        ambiguous: count('ambiguous'),
+        failed: count('failed'),
+        waiting: count('waiting'),
+        held: count('held'),
+        outOfScope: count('outOfScope'),
+        writing: count('writing'),
+        unplanned: count('unplanned'),
+      });
+    }
+    return result;
+  }
+
+  // --- what a person does ---
+
+  async retryOutbox(
+    scope: { readonly entityId: string } | 'every-failed',
+    at: string,
+    history: (row: OutboxRow) => HistoryEntry,
+  ): Promise<readonly string[]> {
+    return this.sql.transaction(async (tx) => {
+      const rows = (
+        scope === 'every-failed'
+          ? await tx.all('SELECT * FROM outbox WHERE last_error IS NOT NULL ORDER BY key')
+          : await tx.all('SELECT * FROM outbox WHERE last_error IS NOT NULL AND entity_id = ? ORDER BY key', [
+              scope.entityId,
+            ])
+      ).map(outboxOfRow);
+      const keys = rows.map((row) => row.key);
+      for (const chunk of statementChunks(keys, inListRows)) {
+        await tx.run(
+          `UPDATE outbox SET state = 'pending', next_attempt_at = ? WHERE key IN (${placeholders(chunk.length)})`,
+          [at, ...chunk],
+        );
+      }
+      const entities = new Set(rows.map((row) => row.entityId));
+      if (scope !== 'every-failed') entities.add(scope.entityId);
+      await this.markDirty(tx, [...entities]);
+      await this.insertHistory(tx, rows.map(history));
+      return keys;
+    });
+  }
+
+  async moveRecord(
+    ref: RecordRef,
+    to: { readonly entityId: string; readonly newEntity?: EntityKind } | null,
+    history: readonly HistoryEntry[],
+    at: string,
+  ): Promise<void> {
+    await this.sql.transaction(async (tx) => {
+      const stored = await this.readRecord(tx, ref);
+      if (stored === undefined) return;
+      if (to?.newEntity !== undefined) await entityInsert.run(tx, [[to.entityId, to.newEntity, at]]);
+      await tx.run(
+        `UPDATE records SET entity_id = ?, known = '{}', ambiguity = NULL WHERE system = ? AND type = ? AND id = ?`,
+        [to?.entityId ?? null, ref.system, ref.type, ref.id],
+      );
+      // An update aimed at the record carried the old entity's values.
+      await this.deleteOutbox(tx, [outboxKeyOfUpdate(ref)]);
+      // An entity left without records keeps nothing to plan or show: no values, holds, claim or writes.
+      if (stored.entityId !== null) {
+        const left = await tx.all('SELECT 1 AS one FROM records WHERE entity_id = ? LIMIT 1', [stored.entityId]);
+        if (left.length === 0) {
+          await tx.run(`UPDATE entities SET base = '{}', holds = '{}', waits = '[]', name_claim = NULL WHERE id = ?`, [
+            stored.entityId,
+          ]);
+          await tx.run('DELETE FROM outbox WHERE entity_id = ?', [stored.entityId]);
+        }
+      }
+      const touched = [stored.entityId, to?.entityId].filter((id): id is string => id !== null && id !== undefined);
+      await this.markDirty(tx, touched);
+      await this.dirtyReferrers(tx, touched);
+      await this.insertHistory(tx, history);
+    });
   }
 
   dryRun<T>(work: () => Promise<T>): Promise<T> {

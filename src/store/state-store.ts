@@ -14,8 +14,9 @@
  *   `undefined`); they never reject for a missing row.
  * - Errors: methods reject only for failures of the database itself (disk full, connection
  *   lost, a bug); those are whole-cycle failures for the engine.
- * - Single runner: at most one cycle per tenant runs against a store at a time (the worker
- *   enforces that); the store does not lock rows against a concurrent engine.
+ * - Single runner: at most one process syncs a state at a time. The CLI takes the state's lock
+ *   (src/store/state-lock.ts: a file lock on SQLite, an advisory lock on PostgreSQL) before it opens
+ *   the store to sync; the store itself does not lock rows against a concurrent engine.
  * - Times are ISO-8601 UTC strings passed in by the caller; the store never reads a clock and
  *   never generates ids.
  */
@@ -25,6 +26,7 @@ import type { PropertyValues, RecordRef, RecordType, SourceRecord, SystemName } 
 import type { SyncErrorCode } from '../core/sync-error.js';
 import type { CanonicalValue } from '../core/transforms.js';
 import type { EntityKind } from '../spec/flows.js';
+import type { MergeOutcome, MergeReferrer } from './merge-follow.js';
 
 export type JsonValue = string | number | boolean | null | readonly JsonValue[] | { readonly [key: string]: JsonValue };
 
@@ -108,7 +110,9 @@ export type HistoryEvent =
   | 'written' // a write succeeded (created, updated, unchanged)
   | 'write-failed'
   | 'waiting' // a write waits for a dependency
-  | 'held'; // a value deliberately left as it is (read-only, agent-only, no counterpart, duplicate name)
+  | 'held' // a value deliberately left as it is (read-only, agent-only, no counterpart, duplicate name)
+  | 'unlinked' // a person took a record out of the entity (`tandem relink`/`unlink`; detail: to)
+  | 'retry'; // a person made the entity's failed writes due now (`tandem retry`)
 
 export interface HistoryEntry {
   readonly entityId: string;
@@ -205,6 +209,27 @@ export interface FlowCounts {
   readonly conflicted: number;
 }
 
+/**
+ * The live SuperOffice records of one type, each counted once, in the first state that applies:
+ * linked (its entity has a live Zendesk record of the flow), ambiguous, failed (its create was
+ * refused), waiting (for a dependency), held (its create waits for a person: a name taken or
+ * missing), out of scope (the flow's create rule leaves it out: a person on no synced ticket),
+ * writing (its create is in the outbox), or unplanned (not planned yet: the next cycle does it).
+ */
+export interface FlowBreakdown {
+  readonly system: SystemName;
+  readonly type: RecordType;
+  readonly records: number;
+  readonly linked: number;
+  readonly ambiguous: number;
+  readonly failed: number;
+  readonly waiting: number;
+  readonly held: number;
+  readonly outOfScope: number;
+  readonly writing: number;
+  readonly unplanned: number;
+}
+
 export interface StateStore {
   readonly dialect: 'sqlite' | 'postgres';
 
@@ -260,6 +285,16 @@ export interface StateStore {
    */
   applyMatches(changes: readonly MatchChange[], history: readonly HistoryEntry[], at: string): Promise<void>;
 
+  /**
+   * Follows a merge in a source system: `from` was merged into `into` (same system and type) and
+   * is gone. Moves `from`'s link to `into` when `into` is not linked or is alone in its entity;
+   * drops `from`; plans the entity again. When `into` belongs to an entity that holds more, changes
+   * nothing and says so (`held`). Stored records of the `referrers` types that named `from` (in
+   * entities referring to its entity) name `into` afterwards, as the source system moved them.
+   * Atomic; following the same merge again changes nothing.
+   */
+  followMerge(from: RecordRef, into: RecordRef, referrers: readonly MergeReferrer[]): Promise<MergeOutcome>;
+
   /** Members of each entity (live and deleted); entities without members are left out. */
   membersOf(entityIds: readonly string[]): Promise<ReadonlyMap<string, readonly MemberSummary[]>>;
 
@@ -301,6 +336,9 @@ export interface StateStore {
   commitPlans(plans: readonly PlanCommit[], cycleId: string, at: string): Promise<void>;
 
   // --- outbox --------------------------------------------------------------------------------
+
+  /** How many rows `listDueOutbox` would list from the start at `now` (a cycle's write total, for progress). */
+  countDueOutbox(system: SystemName, type: RecordType, now: string): Promise<number>;
 
   /** Pending rows of one target type due at `now`, ordered by key, after `after`. */
   listDueOutbox(
@@ -348,6 +386,50 @@ export interface StateStore {
   ): Promise<
     readonly { entityId: string; kind: EntityKind; waits: readonly string[]; holds: Readonly<Record<string, string>> }[]
   >;
+
+  // --- what `tandem status` pages through (each list in a stable order, after `after`) -------
+
+  /**
+   * Entities with something to show: they wait, hold values, or keep a value a conflict decided
+   * (a base value whose rule is `conflict-*`); with their members, ordered by id.
+   */
+  pageNotedEntities(after: string | null, limit: number): Promise<readonly EntitySnapshot[]>;
+  /** The history entries of these events of the given entities, by entity then oldest first. */
+  historyOfEntities(entityIds: readonly string[], events: readonly HistoryEvent[]): Promise<readonly HistoryEntry[]>;
+  /** Unlinked live records with an ambiguity, ordered by system, type, id. */
+  pageAmbiguities(after: RecordRef | null, limit: number): Promise<readonly StoredRecord[]>;
+  /** Outbox rows that failed at least once, ordered by key. */
+  pageFailedOutbox(after: string | null, limit: number): Promise<readonly OutboxRow[]>;
+  /** Deleted records that are still members of an entity, ordered by system, type, id. */
+  pageDeletedMembers(after: RecordRef | null, limit: number): Promise<readonly StoredRecord[]>;
+  /** Per SuperOffice record type (flow), its live records in disjoint states; see FlowBreakdown. */
+  flowBreakdown(): Promise<readonly FlowBreakdown[]>;
+
+  // --- what a person does (`tandem retry`, `relink`, `unlink`); each is one transaction ----------
+
+  /**
+   * Makes failed outbox rows due at `at` (state pending) and marks their entities dirty, so the
+   * next cycle plans them again and sends what is still needed: the rows of one entity, or every
+   * row that failed. Returns the keys made due. History entries are appended.
+   */
+  retryOutbox(
+    scope: { readonly entityId: string } | 'every-failed',
+    at: string,
+    history: (row: OutboxRow) => HistoryEntry,
+  ): Promise<readonly string[]>;
+  /**
+   * Moves a record into another entity (created with `newEntity` when given), or out of every
+   * entity (`to` null). The record starts afresh there: no known values, no ambiguity; update rows
+   * aimed at it are dropped (they carried the old entity's values). An entity left without records
+   * is emptied (base, holds, waits, claim, outbox rows). Both entities, and those that point at
+   * them, are planned again. History entries are appended. An unknown record changes nothing.
+   */
+  moveRecord(
+    ref: RecordRef,
+    to: { readonly entityId: string; readonly newEntity?: EntityKind } | null,
+    history: readonly HistoryEntry[],
+    at: string,
+  ): Promise<void>;
 
   /**
    * Runs `work` and rolls back everything it changed, also when it succeeds: `tandem plan` runs a

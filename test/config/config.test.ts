@@ -121,11 +121,59 @@ describe('configuration', () => {
       env: { TANDEM_ZENDESK_URL: 'https://acme.zendesk.com', TANDEM_ZENDESK_OAUTH_TOKEN: 't' },
       cwd: emptyDir(),
     });
-    expect(() => requireConnections(config)).toThrow(/TANDEM_SUPEROFFICE_URL is not set/);
+    expect(() => requireConnections(config)).toThrow(
+      /TANDEM_SUPEROFFICE_CUSTOMER_ID .*or TANDEM_SUPEROFFICE_URL \(on-site\) is not set/,
+    );
   });
 
   it('wants all three refresh settings or none', () => {
     const problems = problemsOf({ ...complete, TANDEM_ZENDESK_CLIENT_ID: 'id' });
     expect(problems[0]).toContain('TANDEM_ZENDESK_REFRESH_TOKEN');
+  });
+
+  it('refuses an unknown YAML key, naming the nearest valid key', () => {
+    const dir = emptyDir();
+    writeFileSync(
+      join(dir, 'tandem.config.yaml'),
+      'db: ./state.db\nsweepMinute: 30\nzendesk:\n  url: https://acme.zendesk.com\n  oauthTokn: t\n',
+    );
+    const problems = problemsOf({}, dir);
+    expect(problems).toContain(
+      `${join(dir, 'tandem.config.yaml')}: unknown key 'sweepMinute'; did you mean 'sweepMinutes'? (known keys: db, intervalSeconds, sweepMinutes, logLevel, superoffice, zendesk)`,
+    );
+    expect(
+      problems.some((p) => p.includes("unknown key 'zendesk.oauthTokn'; did you mean 'zendesk.oauthToken'?")),
+    ).toBe(true);
+  });
+
+  it('refuses a section that is not a mapping', () => {
+    const dir = emptyDir();
+    writeFileSync(join(dir, 'tandem.config.yaml'), 'superoffice: https://x.superoffice.com\n');
+    expect(problemsOf({}, dir)[0]).toMatch(/superoffice should be a mapping of .*superoffice\.url/);
+  });
+
+  it('names a bad value by the YAML key when it came from the file, by the variable when from the environment', () => {
+    const dir = emptyDir();
+    const file = join(dir, 'tandem.config.yaml');
+    writeFileSync(file, 'logLevel: loud\nzendesk:\n  url: acme\n  oauthToken: t\n');
+    const problems = problemsOf({ TANDEM_INTERVAL_SECONDS: '-5' }, dir);
+    expect(problems).toContain(`logLevel in ${file} should be debug, info, warn or error, not 'loud'`);
+    expect(problems.some((p) => p.startsWith(`zendesk.url in ${file} is not a URL`))).toBe(true);
+    expect(problems).toContain("TANDEM_INTERVAL_SECONDS should be a positive number like 60, not '-5'");
+    expect(problems.join('\n')).not.toContain('TANDEM_LOG_LEVEL');
+  });
+
+  it('with a YAML file in use, names a missing setting by its YAML key and its variable', () => {
+    const dir = emptyDir();
+    writeFileSync(join(dir, 'tandem.config.yaml'), 'superoffice:\n  url: https://x.superoffice.com/Cust1/api/v1\n');
+    const problems = problemsOf({}, dir);
+    expect(problems[0]).toContain('superoffice.token (or TANDEM_SUPEROFFICE_TOKEN)');
+  });
+
+  it('records where each setting came from', () => {
+    const dir = emptyDir();
+    writeFileSync(join(dir, 'tandem.config.yaml'), 'db: ./state.db\n');
+    const config = loadConfig({ env: { TANDEM_LOG_LEVEL: 'debug' }, cwd: dir });
+    expect(config.origins).toEqual({ db: `db in ${join(dir, 'tandem.config.yaml')}`, logLevel: 'TANDEM_LOG_LEVEL' });
   });
 });

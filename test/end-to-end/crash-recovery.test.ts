@@ -166,7 +166,9 @@ function countCounterparts(superoffice: SuperOfficeSimulator, zendesk: ZendeskSi
     if (email === undefined) return;
     people.set(email, [...(people.get(email) ?? []), ...origins]);
   };
+  // Only real people become Zendesk users: active internal associates (issue 13 item 3).
   for (const associate of so.associates.values()) {
+    if (associate.type !== 'InternalAssociate' || associate.deleted) continue;
     addPerson(associate.personId, [
       `superoffice:user:${associate.associateId}`,
       `superoffice:person:${associate.personId}`,

@@ -1,7 +1,9 @@
 /**
  * One tenant wired end to end for tests: both simulators on loopback ports, a SQLite state file in
  * a fresh temporary directory, and the real connectors and engine built the way the CLI builds them
- * (`openTenant`). A cycle therefore goes through real HTTP, real wire parsing and a real store.
+ * (`openConnectors`). A cycle therefore goes through real HTTP, real wire parsing and a real store.
+ * The harness does not take the state's lock as `tandem sync` does: tests alternate in-process
+ * cycles with `tandem` child processes on the same state, never running two at once.
  *
  * Time: both simulators share one clock (real time plus whatever a test advances), and the engine
  * reads the same clock, so `harness.clock.advance(ms)` moves all three together; a test that needs
@@ -26,11 +28,12 @@ import {
   type ZendeskSimulator,
   type ZendeskSimulatorOptions,
 } from '../../simulators/zendesk/index.js';
-import { openTenant, type Tenant } from '../../src/cli/tenant.js';
+import { openConnectors } from '../../src/cli/tenant.js';
 import type { TandemConfig } from '../../src/config/config.js';
 import type { SuperOfficeRecordType, ZendeskRecordType } from '../../src/core/model.js';
 import type { CycleReport } from '../../src/engine/cycle-report.js';
-import type { SyncEngine } from '../../src/engine/sync-engine.js';
+import { SyncEngine } from '../../src/engine/sync-engine.js';
+import { openStore } from '../../src/store/open-store.js';
 import type { StateStore } from '../../src/store/state-store.js';
 
 export interface SyncHarnessOptions {
@@ -38,8 +41,17 @@ export interface SyncHarnessOptions {
   zendesk?: ZendeskSimulatorOptions;
   /** The SQLite file; default `tandem.db` in a fresh temporary directory (removed on close). */
   dbPath?: string;
+  /** The SuperOffice tenant's base time zone as configured (TANDEM_SUPEROFFICE_TIME_ZONE); default unset. */
+  superofficeTimeZone?: string;
   /** Start the Zendesk account with one ticket, as a new real account does (its sample ticket). Default false. */
   zendeskSampleTicket?: boolean;
+}
+
+/** A state store with its engine and connectors. */
+export interface HarnessState {
+  readonly store: StateStore;
+  readonly engine: SyncEngine;
+  close(): Promise<void>;
 }
 
 export interface SyncHarness {
@@ -58,8 +70,8 @@ export interface SyncHarness {
   zendeskIdOf(type: SuperOfficeRecordType, id: number | string): Promise<number | undefined>;
   /** One cycle through the real connectors over HTTP. */
   sync(options?: { sweep?: boolean }): Promise<CycleReport>;
-  /** Another tenant against the same simulators with its own state file (a lost or moved state); close it yourself. */
-  openState(dbPath: string): Promise<Tenant>;
+  /** Another state against the same simulators, in its own file (a lost or moved state); close it yourself. */
+  openState(dbPath: string): Promise<HarnessState>;
   /** TANDEM_* variables pointing a `tandem` child process at these simulators and the same database. */
   readonly env: Record<string, string>;
   /** Closes the tenant (connectors, store), both simulators, and removes the temporary directory. */
@@ -101,14 +113,19 @@ export async function startSyncHarness(options: SyncHarnessOptions = {}): Promis
 
     const configFor = (db: string): TandemConfig => ({
       db,
-      superoffice: { url: superoffice.url, auth: { kind: 'bearer', token: simulatorToken } },
+      superoffice: {
+        url: superoffice.url,
+        auth: { kind: 'bearer', token: simulatorToken },
+        ...(options.superofficeTimeZone === undefined ? {} : { timeZone: options.superofficeTimeZone }),
+      },
       zendesk: { url: zendesk.url, auth: { kind: 'oauth', accessToken: simulatorToken } },
       intervalSeconds: 60,
       sweepMinutes: 360,
       logLevel: 'error',
     });
-    const open = (db: string) =>
-      openTenant(configFor(db), pino({ level: 'silent' }), {
+    const logger = pino({ level: 'silent' });
+    const open = async (db: string): Promise<HarnessState> => {
+      const connectors = openConnectors(configFor(db), logger, {
         superoffice: { minRetryDelayMs: 5, maxRetryDelayMs: 50 },
         zendesk: {
           rateLimitPerMinute: 100_000,
@@ -117,9 +134,18 @@ export async function startSyncHarness(options: SyncHarnessOptions = {}): Promis
           jobPollDelayMs: 5,
           jobPollMaxDelayMs: 20,
         },
-        engine: { clock: () => new Date(clock.now()) },
       });
-    const tenant: Tenant = await open(dbPath);
+      const store = await openStore(db);
+      return {
+        store,
+        engine: new SyncEngine({ store, ...connectors, log: logger, clock: () => new Date(clock.now()) }),
+        async close() {
+          await Promise.allSettled([connectors.superoffice.close(), connectors.zendesk.close()]);
+          await store.close();
+        },
+      };
+    };
+    const tenant = await open(dbPath);
 
     const env: Record<string, string> = {
       TANDEM_DB: dbPath,

@@ -577,6 +577,35 @@ describe('properties one side cannot take', () => {
     expect(report.holds[0]?.message).toMatch(/needs a SuperOffice user/);
   });
 
+  it('keeps the SuperOffice owner when the Zendesk requester is a SuperOffice user who is no Service user, and records why', async () => {
+    const h = await open();
+    const ownerId = h.superoffice.add(
+      'user',
+      { personEmail: 'owner@example.com', contactId: null },
+      { modifiedAt: null, facts: { isAgent: true } },
+    );
+    // A CRM-only employee: a SuperOffice user without a Service user (ejUserId 0) cannot own tickets.
+    h.superoffice.add(
+      'user',
+      { personEmail: 'sales@example.com', contactId: null },
+      { modifiedAt: null, facts: { isAgent: false } },
+    );
+    const ticketId = h.superoffice.add(
+      'ticket',
+      { 'OwnedBy.AssociateId': ownerId, 'Person.PersonId': null, TimeToReply: null, Title: 'T' },
+      { facts: { createdAt: created } },
+    );
+    await h.cycle();
+    const salesUser = h.zendesk.all('user').find((user) => user.values.email === 'sales@example.com');
+    const ticket = only(h.zendesk.all('ticket'));
+    h.zendesk.edit('ticket', ticket.ref.id, { requester_id: salesUser?.ref.id ?? null });
+    const report = await h.cycle();
+    expect(h.superoffice.get('ticket', ticketId)?.values['OwnedBy.AssociateId']).toBe(ownerId);
+    expect(h.superoffice.writeCalls).toBe(0);
+    expect(report.holds).toEqual([expect.objectContaining({ reason: 'service-user-only', attribute: 'requester' })]);
+    expect(report.holds[0]?.message).toMatch(/only Service users .* is not one/);
+  });
+
   it('leaves the SuperOffice Person unchanged when the Zendesk assignee has no SuperOffice person, and records it', async () => {
     const h = await open();
     const personId = h.superoffice.add('person', {

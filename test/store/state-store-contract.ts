@@ -5,9 +5,13 @@
 import { describe, expect, it } from 'vitest';
 import type { BaseValue } from '../../src/core/entity.js';
 import type { RecordRef, SourceRecord } from '../../src/core/model.js';
+import { prepareRelink, prepareUnlink, retryWrites } from '../../src/engine/record-actions.js';
+import { collectStatus } from '../../src/engine/status.js';
 import type { EntityKind } from '../../src/spec/flows.js';
 import type { MatchChange, OutboxInsert, PlanCommit, StateStore } from '../../src/store/state-store.js';
 import { outboxKeyOfCreate, outboxKeyOfUpdate } from '../../src/store/state-store.js';
+import { buildAttentionWorld } from '../engine/attention-world.js';
+import { counterIds } from '../engine/fake-system.js';
 import { openHarness } from '../engine/harness.js';
 
 export interface StoreFactory {
@@ -120,6 +124,48 @@ export function stateStoreContract(name: string, factory: StoreFactory): void {
         await again.close();
       }
     });
+
+    it('follows a merge: the merged-away record leaves, the survivor takes its link, and doing it again changes nothing', () =>
+      withStore(async (store) => {
+        await store.ingestPage('superoffice', 'contact', [contact('1', 'Acme'), contact('2', 'Acme AS')], 'c1', at);
+        await store.applyMatches(
+          [newEntityLink('contact', '1', 'E1', 'organization'), newEntityLink('contact', '2', 'E2', 'organization')],
+          [],
+          at,
+        );
+        const from = { system: 'superoffice', type: 'contact', id: '1' } as const;
+        const into = { system: 'superoffice', type: 'contact', id: '2' } as const;
+        expect(await store.followMerge(from, into, [])).toEqual({ kind: 'moved', entityId: 'E1' });
+        expect(await store.getRecord(from)).toBeUndefined();
+        expect((await store.getRecord(into))?.entityId).toBe('E1');
+        expect(await store.followMerge(from, into, [])).toEqual({ kind: 'unknown' });
+      }));
+
+    it('follows no merge into a record whose entity holds more, and says so', () =>
+      withStore(async (store) => {
+        const organization: SourceRecord = {
+          ref: { system: 'zendesk', type: 'organization', id: '77' },
+          values: { name: 'Acme AS' },
+          modifiedAt: at,
+          deleted: false,
+        };
+        await store.ingestPage('superoffice', 'contact', [contact('1', 'Acme'), contact('2', 'Acme AS')], 'c1', at);
+        await store.ingestPage('zendesk', 'organization', [organization], 'z1', at);
+        await store.applyMatches(
+          [
+            newEntityLink('contact', '1', 'E1', 'organization'),
+            newEntityLink('contact', '2', 'E2', 'organization'),
+            { kind: 'link', ref: organization.ref, entityId: 'E2' },
+          ],
+          [],
+          at,
+        );
+        const from = { system: 'superoffice', type: 'contact', id: '1' } as const;
+        const into = { system: 'superoffice', type: 'contact', id: '2' } as const;
+        expect(await store.followMerge(from, into, [])).toEqual({ kind: 'held', entityId: 'E1', otherEntityId: 'E2' });
+        expect((await store.getRecord(from))?.entityId).toBe('E1');
+        expect((await store.getRecord(into))?.entityId).toBe('E2');
+      }));
 
     it('stores a page with its cursor and skips records whose content did not change', () =>
       withStore(async (store) => {
@@ -264,6 +310,7 @@ export function stateStoreContract(name: string, factory: StoreFactory): void {
         expect(await store.listDirtyEntities('organization', null, 10)).toEqual([]);
         expect((await store.findNameHolders(['acme'])).get('acme')).toBe('E1');
         const due = await store.listDueOutbox('zendesk', 'organization', at, null, 10);
+        expect(await store.countDueOutbox('zendesk', 'organization', at)).toBe(1);
         expect(due).toEqual([
           expect.objectContaining({
             key: 'create:zendesk:organization:E1',
@@ -369,9 +416,11 @@ export function stateStoreContract(name: string, factory: StoreFactory): void {
           at,
         );
         expect(await store.listDueOutbox('superoffice', 'contact', at, null, 10)).toEqual([]);
+        expect(await store.countDueOutbox('superoffice', 'contact', at)).toBe(0);
         expect(await store.listDueOutbox('superoffice', 'contact', '2024-03-26T09:00:00.000Z', null, 10)).toHaveLength(
           1,
         );
+        expect(await store.countDueOutbox('superoffice', 'contact', '2024-03-26T09:00:00.000Z')).toBe(1);
         await store.completeOutbox(
           [
             {
@@ -391,6 +440,7 @@ export function stateStoreContract(name: string, factory: StoreFactory): void {
           }),
         ]);
         expect(await store.listDueOutbox('superoffice', 'contact', '2099-01-01T00:00:00.000Z', null, 10)).toEqual([]);
+        expect(await store.countDueOutbox('superoffice', 'contact', '2099-01-01T00:00:00.000Z')).toBe(0);
       }));
 
     it('forgets the references a later plan no longer makes, and keeps the ones it makes again', () =>
@@ -732,6 +782,75 @@ export function stateStoreContract(name: string, factory: StoreFactory): void {
         expect(harness.zendesk.all('ticket')[0]?.values.due_at).toBe('2024-03-26T08:30:00Z');
         const quiet = await harness.cycle();
         expect(quiet.writes.calls).toBe(0);
+      } finally {
+        await harness.close();
+      }
+    });
+
+    it('serves status every attention item with true totals, and applies retry, relink and unlink', async () => {
+      const store = await factory.open();
+      const harness = await openHarness({ store, pageSize: 50 });
+      try {
+        await buildAttentionWorld(harness);
+        const status = await collectStatus(store);
+        expect(status.attention.byReason.map((group) => `${group.kind} ${group.reason} ${group.count}`)).toEqual([
+          'cycle interrupted 1',
+          'failed-write validation 1',
+          'conflict conflict-latest-wins 1',
+          'hold duplicate-name 1',
+          'hold missing-name 1',
+          'ambiguity not-linked 2',
+          'deletion deleted-in-superoffice 1',
+          'deletion deleted-in-zendesk 1',
+          'failed-write retrying:transient 1',
+          'hold agent-only 1',
+          'waiting dependency 1',
+        ]);
+        const flowLine = (name: string) => {
+          const flow = status.flows.find((candidate) => candidate.flow === name);
+          return [flow?.records, flow?.linked, flow?.notLinked];
+        };
+        const none = { ambiguous: 0, failed: 0, waiting: 0, held: 0, outOfScope: 0, writing: 0, unplanned: 0 };
+        expect(flowLine('person')).toEqual([2, 1, { ...none, outOfScope: 1 }]);
+        expect(flowLine('contact')).toEqual([6, 1, { ...none, failed: 2, held: 3 }]);
+        expect(flowLine('user')).toEqual([3, 1, { ...none, ambiguous: 2 }]);
+        // Every record is counted once (the waiting ticket may be linked or not: the requester rule decides).
+        for (const flow of status.flows) {
+          const notLinked = Object.values(flow.notLinked).reduce((sum, count) => sum + count, 0);
+          expect(flow.linked + notLinked).toBe(flow.records);
+        }
+        const now = harness.clock.now().toISOString();
+        const newId = counterIds('by-hand-');
+        harness.zendesk.failureRule = undefined;
+        const retried = await retryWrites(store, 'every-failed', now);
+        expect('keys' in retried && retried.keys).toHaveLength(2);
+        const taken = status.attention.items.find((item) => item.reason === 'duplicate-name');
+        // The item's command names both records: `tandem relink superoffice:contact:N zendesk:organization:M`.
+        const [, , contactRef = '', organizationRef = ''] = (taken?.command ?? '').split(' ');
+        const relink = await prepareRelink(
+          store,
+          { system: 'superoffice', type: 'contact', id: contactRef.split(':')[2] ?? '' },
+          { system: 'zendesk', type: 'organization', id: organizationRef.split(':')[2] ?? '' },
+          now,
+          newId,
+        );
+        if ('refused' in relink) throw new Error(relink.refused);
+        await relink.apply();
+        for (const deletion of status.attention.items.filter((item) => item.kind === 'deletion')) {
+          const [system, type, id] = (deletion.record ?? '').split(':') as ['zendesk', 'organization', string];
+          const unlink = await prepareUnlink(store, { system, type, id }, now, newId);
+          if ('refused' in unlink) throw new Error(unlink.refused);
+          await unlink.apply();
+        }
+        await harness.cycle();
+        const after = await collectStatus(store);
+        expect(after.attention.byReason.map((group) => `${group.kind} ${group.reason} ${group.count}`)).toEqual([
+          'conflict conflict-latest-wins 1',
+          'hold missing-name 1',
+          'ambiguity not-linked 2',
+          'hold agent-only 1',
+          'waiting dependency 1',
+        ]);
       } finally {
         await harness.close();
       }

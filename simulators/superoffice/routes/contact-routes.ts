@@ -10,6 +10,7 @@ import {
   checkUnmodifiedSince,
   entityBody,
   idParameter,
+  requestView,
   type SimulatorContext,
   setLastModified,
 } from '../simulator-context.js';
@@ -23,20 +24,20 @@ export function registerContactRoutes(app: FastifyInstance, context: SimulatorCo
   };
 
   app.get('/Contact', async (request) =>
-    runArchiveQuery(contactProvider(data), archiveQueryFrom(request.query), context.apiBase),
+    runArchiveQuery(contactProvider(data), archiveQueryFrom(request.query), context.apiBase, context.archive),
   );
 
   app.get('/Contact/:id', async (request, reply) => {
     const contact = liveContact(idParameter(request));
     if (answeredNotModified(request, reply, contact.updatedDate)) return reply;
     setLastModified(reply, contact.updatedDate);
-    return renderContactEntity(context, contact);
+    return renderContactEntity(requestView(context, request), contact);
   });
 
   app.post('/Contact', async (request, reply) => {
     const contact = data.createContact(parseContactBody(entityBody(request)));
     setLastModified(reply, contact.updatedDate);
-    return renderContactEntity(context, contact);
+    return renderContactEntity(requestView(context, request), contact);
   });
 
   app.put('/Contact/:id', async (request, reply) => {
@@ -44,17 +45,17 @@ export function registerContactRoutes(app: FastifyInstance, context: SimulatorCo
     checkUnmodifiedSince(request, contact.updatedDate);
     const { row } = data.editContact(contact.contactId, parseContactBody(entityBody(request)));
     setLastModified(reply, row.updatedDate);
-    return renderContactEntity(context, row);
+    return renderContactEntity(requestView(context, request), row);
   });
 
   app.patch('/Contact/:id', async (request, reply) => {
     const contact = liveContact(idParameter(request));
     checkUnmodifiedSince(request, contact.updatedDate);
-    const current = renderContactEntity(context, contact);
-    const patched = applyPatch(current, parsePatchBody(request.body as Json, current));
+    const current = renderContactEntity(requestView(context, request), contact);
+    const patched = applyPatch(current, parsePatchBody(request.body as Json, current), context);
     const { row } = data.editContact(contact.contactId, parseContactBody(patched));
     setLastModified(reply, row.updatedDate);
-    return renderContactEntity(context, row);
+    return renderContactEntity(requestView(context, request), row);
   });
 
   app.delete('/Contact/:id', async (request, reply) => {

@@ -10,6 +10,7 @@ import {
   checkUnmodifiedSince,
   entityBody,
   idParameter,
+  requestView,
   type SimulatorContext,
   setLastModified,
 } from '../simulator-context.js';
@@ -24,11 +25,11 @@ export function registerPersonRoutes(app: FastifyInstance, context: SimulatorCon
   };
 
   app.get('/Person', async (request) =>
-    runArchiveQuery(personProvider(data), archiveQueryFrom(request.query), context.apiBase),
+    runArchiveQuery(personProvider(data), archiveQueryFrom(request.query), context.apiBase, context.archive),
   );
 
-  app.get('/Person/default', async () => {
-    const template = renderPersonEntity(context, data.blankPerson());
+  app.get('/Person/default', async (request) => {
+    const template = renderPersonEntity(requestView(context, request), data.blankPerson());
     template.CreatedDate = '0001-01-01T00:00:00';
     template.UpdatedDate = '0001-01-01T00:00:00';
     delete template._Links;
@@ -39,7 +40,7 @@ export function registerPersonRoutes(app: FastifyInstance, context: SimulatorCon
     const person = livePerson(idParameter(request));
     if (answeredNotModified(request, reply, person.updatedDate)) return reply;
     setLastModified(reply, person.updatedDate);
-    return renderPersonEntity(context, person);
+    return renderPersonEntity(requestView(context, request), person);
   });
 
   // Create answers 200, not 201 (§3.1).
@@ -47,7 +48,7 @@ export function registerPersonRoutes(app: FastifyInstance, context: SimulatorCon
     const fields = parsePersonBody(data, entityBody(request));
     const person = data.createPerson(fields);
     setLastModified(reply, person.updatedDate);
-    return renderPersonEntity(context, person);
+    return renderPersonEntity(requestView(context, request), person);
   });
 
   // PUT replaces the whole entity: what the body omits is emptied (§3.1).
@@ -57,17 +58,17 @@ export function registerPersonRoutes(app: FastifyInstance, context: SimulatorCon
     const fields = parsePersonBody(data, entityBody(request));
     const { row } = data.editPerson(person.personId, fields);
     setLastModified(reply, row.updatedDate);
-    return renderPersonEntity(context, row);
+    return renderPersonEntity(requestView(context, request), row);
   });
 
   app.patch('/Person/:id', async (request, reply) => {
     const person = livePerson(idParameter(request));
     checkUnmodifiedSince(request, person.updatedDate);
-    const current = renderPersonEntity(context, person);
-    const patched = applyPatch(current, parsePatchBody(request.body as Json, current));
+    const current = renderPersonEntity(requestView(context, request), person);
+    const patched = applyPatch(current, parsePatchBody(request.body as Json, current), context);
     const { row } = data.editPerson(person.personId, parsePersonBody(data, patched));
     setLastModified(reply, row.updatedDate);
-    return renderPersonEntity(context, row);
+    return renderPersonEntity(requestView(context, request), row);
   });
 
   app.delete('/Person/:id', async (request, reply) => {

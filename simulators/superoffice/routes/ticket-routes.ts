@@ -9,8 +9,8 @@ import {
   checkUnmodifiedSince,
   entityBody,
   idParameter,
+  requestView,
   type SimulatorContext,
-  setLastModified,
 } from '../simulator-context.js';
 
 export function registerTicketRoutes(app: FastifyInstance, context: SimulatorContext): void {
@@ -21,37 +21,42 @@ export function registerTicketRoutes(app: FastifyInstance, context: SimulatorCon
     return row;
   };
 
+  // Archive cells stay zone-less (whether they carry offsets is not documented), in the zone asked for.
   app.get('/Ticket', async (request) =>
-    runArchiveQuery(ticketProvider(data, context.timeZone), archiveQueryFrom(request.query), context.apiBase),
+    runArchiveQuery(
+      ticketProvider(data, requestView(context, request).timeZone),
+      archiveQueryFrom(request.query),
+      context.apiBase,
+      context.archive,
+    ),
   );
 
-  app.get('/Ticket/:id', async (request, reply) => {
+  // No Last-Modified: GET Ticket documents none (SO-REF), unlike Person and Contact.
+  app.get('/Ticket/:id', async (request) => {
     const row = ticket(idParameter(request));
-    setLastModified(reply, row.lastChanged);
-    return renderTicketEntity(context, row, true);
+    return renderTicketEntity(requestView(context, request), row, true);
   });
 
   // POST and PUT answer a TicketEntity without _Links (§3.1).
   app.post('/Ticket', async (request) => {
     const fields = parseTicketBody(data, entityBody(request));
-    return renderTicketEntity(context, data.createTicket(fields), false);
+    return renderTicketEntity(requestView(context, request), data.createTicket(fields), false);
   });
 
   // If-Unmodified-Since is documented for PATCH Ticket only, not PUT (§1.3).
   app.put('/Ticket/:id', async (request) => {
     const row = ticket(idParameter(request));
     const { row: saved } = data.editTicket(row.ticketId, parseTicketBody(data, entityBody(request)));
-    return renderTicketEntity(context, saved, false);
+    return renderTicketEntity(requestView(context, request), saved, false);
   });
 
-  app.patch('/Ticket/:id', async (request, reply) => {
+  app.patch('/Ticket/:id', async (request) => {
     const row = ticket(idParameter(request));
     checkUnmodifiedSince(request, row.lastChanged);
-    const current = renderTicketEntity(context, row, true);
-    const patched = applyPatch(current, parsePatchBody(request.body as Json, current));
+    const current = renderTicketEntity(requestView(context, request), row, true);
+    const patched = applyPatch(current, parsePatchBody(request.body as Json, current), context);
     const { row: saved } = data.editTicket(row.ticketId, parseTicketBody(data, patched));
-    setLastModified(reply, saved.lastChanged);
-    return renderTicketEntity(context, saved, true);
+    return renderTicketEntity(requestView(context, request), saved, true);
   });
 
   // Whether REST DELETE is hard or soft is not stated (§9 item 7): like the UI, status Deleted.

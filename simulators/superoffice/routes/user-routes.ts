@@ -15,7 +15,7 @@ export function registerUserRoutes(app: FastifyInstance, context: SimulatorConte
   const { data } = context;
 
   app.get('/User', async (request) =>
-    runArchiveQuery(allUsersProvider(data), archiveQueryFrom(request.query), context.apiBase),
+    runArchiveQuery(allUsersProvider(data), archiveQueryFrom(request.query), context.apiBase, context.archive),
   );
 
   // The documented stand-in for an OIDC UserInfo endpoint (§1.2).

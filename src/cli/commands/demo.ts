@@ -4,12 +4,14 @@ import { type SuperOfficeSimulator, startSuperOfficeSimulator } from '../../../s
 import { startZendeskSimulator, type ZendeskSimulator } from '../../../simulators/zendesk/index.js';
 import { loadConfig } from '../../config/config.js';
 import type { CycleReport } from '../../engine/cycle-report.js';
+import { signalExitCode } from '../failure.js';
 import { createLogger } from '../logger.js';
 import { ProgressDisplay } from '../progress-display.js';
 import { cycleLines } from '../report-text.js';
+import { listenForStop } from '../stop-signal.js';
 import { runSyncLoop } from '../sync-loop.js';
 import { openTenant } from '../tenant.js';
-import { parseCount, parsePort } from './simulate.js';
+import { onFreePort, parseCount, parsePort } from './simulate.js';
 
 const token = 'sim-token';
 
@@ -139,28 +141,32 @@ export function demoCommand(): CommandUnknownOpts {
       const out = (line = '') => process.stdout.write(`${line}\n`);
       for (const suffix of ['', '-wal', '-shm']) rmSync(`${options.db}${suffix}`, { force: true });
 
-      const superoffice = await startSuperOfficeSimulator({
-        port: options.superofficePort,
-        seed: options.seed,
-        contacts: options.contacts,
-        persons: options.persons,
-        tickets: options.tickets,
-        users: options.users,
-      });
+      const superoffice = await onFreePort(options.superofficePort, '--superoffice-port', () =>
+        startSuperOfficeSimulator({
+          port: options.superofficePort,
+          seed: options.seed,
+          contacts: options.contacts,
+          persons: options.persons,
+          tickets: options.tickets,
+          users: options.users,
+        }),
+      );
       // The real Zendesk holds back the last minute of its change feed; the demo shows edits at once.
-      const zendesk = await startZendeskSimulator({
-        port: options.zendeskPort,
-        seed: options.seed,
-        users: 5,
-        agents: 2,
-        rateLimits: false,
-        incrementalWithholdSeconds: 0,
+      const zendesk = await onFreePort(options.zendeskPort, '--zendesk-port', () =>
+        startZendeskSimulator({
+          port: options.zendeskPort,
+          seed: options.seed,
+          users: 5,
+          agents: 2,
+          rateLimits: false,
+          incrementalWithholdSeconds: 0,
+        }),
+      ).catch(async (error: unknown) => {
+        await superoffice.close();
+        throw error;
       });
       let progress: ProgressDisplay | undefined;
-      const stop = new AbortController();
-      const onSignal = () => stop.abort();
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
+      const stop = listenForStop();
       const tenant = await openTenant(
         {
           ...config,
@@ -216,11 +222,12 @@ export function demoCommand(): CommandUnknownOpts {
           onCycleFailure: (error) => out(`cycle failed: ${error instanceof Error ? error.message : String(error)}`),
         });
       } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
+        stop.dispose();
         await tenant.close();
         await Promise.all([superoffice.close(), zendesk.close()]);
         out('Demo stopped.');
       }
+      const signal = stop.received();
+      if (signal !== undefined) process.exitCode = signalExitCode(signal);
     });
 }

@@ -1,5 +1,6 @@
 import { Command, type CommandUnknownOpts } from '@commander-js/extra-typings';
 import { loadConfig } from '../../config/config.js';
+import { describeStateLocation } from '../../store/open-store.js';
 import { createLogger } from '../logger.js';
 import { planLines } from '../report-text.js';
 import { openTenant } from '../tenant.js';
@@ -13,8 +14,15 @@ export function planCommand(): CommandUnknownOpts {
     .option('--json', 'print the plan as JSON')
     .action(async (options) => {
       const config = loadConfig();
-      const tenant = await openTenant(config, createLogger(config.logLevel));
+      const logger = createLogger(config.logLevel);
+      // A plan takes no lock and creates no state: with none yet it plans a first sync from nothing.
+      const tenant = await openTenant(config, logger, {}, 'dry-run');
       try {
+        if (!tenant.stateExists) {
+          logger.info(
+            `there is no state yet at ${describeStateLocation(config.db)}: planning a first sync; nothing is written`,
+          );
+        }
         await Promise.all([tenant.superoffice.verify(), tenant.zendesk.verify()]);
         const report = await tenant.engine.plan({ sweep: options.sweep === true });
         process.stdout.write(

@@ -1,7 +1,22 @@
 import { Command, type CommandUnknownOpts, InvalidArgumentError } from '@commander-js/extra-typings';
 import { startSuperOfficeSimulator } from '../../../simulators/superoffice/index.js';
 import { startZendeskSimulator } from '../../../simulators/zendesk/index.js';
+import { CliFailure, signalExitCode } from '../failure.js';
 import { waitForStopSignal } from '../stop-signal.js';
+
+/** Starts a simulator; a port already taken is a setup mistake, with the option that changes it. */
+export async function onFreePort<T>(port: number, option: string, start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (error) {
+    if ((error as { code?: unknown } | null)?.code === 'EADDRINUSE') {
+      throw new CliFailure(
+        `port ${port} is already in use (another simulator or program listens there): choose another with ${option} <port>, or ${option} 0 for a free one`,
+      );
+    }
+    throw error;
+  }
+}
 
 export function parseCount(value: string): number {
   const number = Number(value);
@@ -27,14 +42,17 @@ function superofficeCommand(): CommandUnknownOpts {
     .option('--tickets <n>', 'tickets to generate', parseCount, 30)
     .option('--users <n>', 'users (associates) to generate', parseCount, 5)
     .action(async (options) => {
-      const simulator = await startSuperOfficeSimulator(options);
+      const simulator = await onFreePort(options.port, '--port', () => startSuperOfficeSimulator(options));
       process.stdout.write(
         `SuperOffice simulator at ${simulator.url}\n` +
           `  credentials: Authorization: Bearer sim-token  (or SOTicket 7T:sim-ticket with SO-AppToken: sim-app-token)\n` +
-          `  try: curl -H 'Authorization: Bearer sim-token' '${simulator.url}/Contact?$top=5'\n`,
+          `  try: curl -H 'Authorization: Bearer sim-token' '${simulator.url}/Contact?$top=5'\n` +
+          `  tenant status: ${simulator.environmentUrl}/api/state/${simulator.tenant}` +
+          `  (TANDEM_SUPEROFFICE_CUSTOMER_ID=${simulator.tenant} TANDEM_SUPEROFFICE_ENVIRONMENT_URL=${simulator.environmentUrl})\n`,
       );
-      await waitForStopSignal();
+      const signal = await waitForStopSignal();
       await simulator.close();
+      process.exitCode = signalExitCode(signal);
     });
 }
 
@@ -47,14 +65,15 @@ function zendeskCommand(): CommandUnknownOpts {
     .option('--organizations <n>', 'organizations to generate', parseCount, 5)
     .option('--tickets <n>', 'tickets to generate', parseCount, 10)
     .action(async (options) => {
-      const simulator = await startZendeskSimulator(options);
+      const simulator = await onFreePort(options.port, '--port', () => startZendeskSimulator(options));
       process.stdout.write(
         `Zendesk simulator at ${simulator.url}/api/v2\n` +
           `  credentials: Authorization: Bearer sim-token  (or e-mail agent@example.com with API token sim-api-token)\n` +
           `  try: curl -H 'Authorization: Bearer sim-token' '${simulator.url}/api/v2/users.json'\n`,
       );
-      await waitForStopSignal();
+      const signal = await waitForStopSignal();
       await simulator.close();
+      process.exitCode = signalExitCode(signal);
     });
 }
 

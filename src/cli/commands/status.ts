@@ -1,29 +1,83 @@
-import { Command, type CommandUnknownOpts } from '@commander-js/extra-typings';
+import { Command, type CommandUnknownOpts, InvalidArgumentError } from '@commander-js/extra-typings';
 import { loadConfig } from '../../config/config.js';
-import { collectStatus, type StatusReport } from '../../engine/status.js';
+import type { AttentionItem } from '../../engine/attention.js';
+import { collectStatus, type FlowStatus, type StatusReport } from '../../engine/status.js';
 import { openStateStore } from '../tenant.js';
 
-function statusLines(report: StatusReport): string[] {
-  const lines = ['flow      SuperOffice → Zendesk      records  linked  waiting  failed  conflicted  ambiguous'];
+/** Items a terminal shows per page; `--json` gives every item unless `--limit` says otherwise. */
+const textPage = 25;
+
+function count(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0) throw new InvalidArgumentError('expected a whole number, 0 or more');
+  return parsed;
+}
+
+function notLinkedLine(flow: FlowStatus): string | undefined {
+  const parts = [
+    [flow.notLinked.held, 'held until a person acts'],
+    [flow.notLinked.failed, 'create refused'],
+    [flow.notLinked.ambiguous, 'ambiguous'],
+    [flow.notLinked.waiting, 'waiting for a record they point at'],
+    [flow.notLinked.writing, 'being created'],
+    [flow.notLinked.unplanned, 'read, planned on the next cycle'],
+    [flow.notLinked.outOfScope, 'out of scope (on no synced ticket)'],
+  ] as const;
+  const shown = parts.filter(([number]) => number > 0).map(([number, text]) => `${number} ${text}`);
+  return shown.length === 0 ? undefined : `          not linked (${flow.records - flow.linked}): ${shown.join(', ')}`;
+}
+
+function itemLines(item: AttentionItem): string[] {
+  const subject =
+    item.record === null ? '' : ` ${item.record}${item.label === null ? '' : ` ${JSON.stringify(item.label)}`}:`;
+  const lines = [`  - [${item.kind}${item.reason === '' ? '' : ` ${item.reason}`}]${subject} ${item.message}`];
+  lines.push(`    what to do: ${item.action}`);
+  if (item.command !== null) lines.push(`    command: ${item.command}`);
+  return lines;
+}
+
+export function statusLines(report: StatusReport): string[] {
+  const lines = ['flow      SuperOffice → Zendesk        records   linked  conflicts  needs a person'];
   for (const flow of report.flows) {
     lines.push(
-      `${flow.flow.padEnd(9)} ${`${flow.superofficeType} → ${flow.zendeskType}`.padEnd(26)} ${String(flow.records).padStart(7)} ${String(flow.linked).padStart(7)} ${String(flow.waiting).padStart(8)} ${String(flow.failed).padStart(7)} ${String(flow.conflicted).padStart(11)} ${String(flow.ambiguous).padStart(10)}`,
+      `${flow.flow.padEnd(9)} ${`${flow.superofficeType} → ${flow.zendeskType}`.padEnd(26)} ${String(flow.records).padStart(8)} ${String(flow.linked).padStart(8)} ${String(flow.conflicts).padStart(10)} ${String(flow.needsPerson).padStart(15)}`,
     );
+    const notLinked = notLinkedLine(flow);
+    if (notLinked !== undefined) lines.push(notLinked);
   }
   lines.push('', 'last cycles:');
   if (report.cycles.length === 0) lines.push('  none yet: run `tandem sync`');
   for (const cycle of report.cycles) lines.push(`  ${cycle.startedAt}  ${cycle.status.padEnd(11)} ${cycle.id}`);
   lines.push('', 'cursors:');
   for (const cursor of report.cursors) lines.push(`  ${cursor.system} ${cursor.type}: updated ${cursor.updatedAt}`);
-  // Values held on purpose (an assignee who is no agent, a computed field) are listed apart: nothing is broken.
-  const held = report.attention.filter((item) => item.kind === 'held');
-  const attention = report.attention.filter((item) => item.kind !== 'held');
-  lines.push('', attention.length === 0 ? 'nothing needs attention' : `needs attention (${attention.length}):`);
-  for (const item of attention)
-    lines.push(`  - [${item.kind}] ${item.subject}: ${item.message}`, `    what to do: ${item.advice}`);
-  if (held.length > 0) {
-    lines.push('', `left as they are on purpose (${held.length}; see \`tandem status --json\` for all):`);
-    for (const item of held.slice(0, 5)) lines.push(`  - ${item.subject}: ${item.message}`);
+
+  const { attention } = report;
+  const onPurpose = attention.total - attention.needsPerson;
+  lines.push('');
+  if (attention.needsPerson === 0) lines.push('nothing needs attention');
+  const reasons = (needsPerson: boolean) =>
+    attention.byReason
+      .filter((group) => group.needsPerson === needsPerson)
+      .map((group) => `${group.count} ${group.kind}${group.reason === '' ? '' : ` ${group.reason}`}`)
+      .join(', ');
+  const needing = attention.items.filter((item) => item.needsPerson);
+  const others = attention.items.filter((item) => !item.needsPerson);
+  if (attention.needsPerson > 0) {
+    lines.push(`needs attention (${attention.needsPerson}: ${reasons(true)}):`);
+    for (const item of needing) lines.push(...itemLines(item));
+  }
+  if (onPurpose > 0) {
+    lines.push('', `left as they are on purpose, or resolving by themselves (${onPurpose}: ${reasons(false)}):`);
+    for (const item of others) lines.push(...itemLines(item));
+  }
+  const shownTo = attention.offset + attention.items.length;
+  if (attention.total > 0 && (attention.offset > 0 || shownTo < attention.total)) {
+    lines.push(
+      '',
+      `items ${attention.items.length === 0 ? 'none' : `${attention.offset + 1}-${shownTo}`} of ${attention.total} shown` +
+        (shownTo < attention.total ? `; next: tandem status --offset ${shownTo}` : '') +
+        '; all: tandem status --json',
+    );
   }
   return lines;
 }
@@ -31,13 +85,19 @@ function statusLines(report: StatusReport): string[] {
 export function statusCommand(): CommandUnknownOpts {
   return new Command('status')
     .description(
-      'per flow the linked, waiting, failed, conflicted and ambiguous counts, the last cycles, the cursors, and what needs attention',
+      'per flow where each record stands, the last cycles, the cursors, and everything that needs a person, with what to do',
     )
-    .option('--json', 'print the status as JSON')
+    .option('--json', 'print the status as JSON (every attention item unless --limit is given)')
+    .option('--limit <items>', `attention items to show (text: ${textPage} by default)`, count)
+    .option('--offset <items>', 'attention items to skip, to page through them', count)
     .action(async (options) => {
       const store = await openStateStore(loadConfig());
       try {
-        const report = await collectStatus(store);
+        const limit = options.limit ?? (options.json === true ? undefined : textPage);
+        const report = await collectStatus(store, {
+          ...(limit === undefined ? {} : { limit }),
+          ...(options.offset === undefined ? {} : { offset: options.offset }),
+        });
         process.stdout.write(
           options.json ? `${JSON.stringify(report, null, 2)}\n` : `${statusLines(report).join('\n')}\n`,
         );

@@ -10,6 +10,9 @@
  *   which have no updated column, it holds every user: the full scan is de-duplicated by content.
  * - `progress`: present while a read is between pages: pages go in primary-key order, so the
  *   watermark can only move when the last page is done; until then a cursor resumes after `afterId`.
+ * - `retry`: records whose read failed on their own (a GET that kept answering 502 or dropping the
+ *   connection, an entity missing a required value): `id -> "attempts@nextAttemptSeconds"`. The
+ *   next reads GET them again once due, with back-off, until they read or are gone.
  */
 import { z } from 'zod';
 import { SyncError } from '../../core/sync-error.js';
@@ -26,6 +29,7 @@ const cursorSchema = z.object({
   since: z.number().nullable(),
   seen: z.record(z.string(), z.string()),
   progress: progressSchema.optional(),
+  retry: z.record(z.string(), z.string()).optional(),
 });
 
 export type FeedType = z.infer<typeof cursorSchema>['type'];
@@ -63,4 +67,17 @@ export function seenModifiedMs(entry: string): number {
 
 export function seenEntry(hash: string, modifiedMs: number | null): string {
   return `${hash}@${modifiedMs === null ? 0 : Math.floor(modifiedMs / 1000)}`;
+}
+
+/** A retry entry: how many reads failed and when (ms) the next may be tried. */
+export function retryEntry(attempts: number, nextAtMs: number): string {
+  return `${attempts}@${Math.ceil(nextAtMs / 1000)}`;
+}
+
+export function retryAttempts(entry: string): number {
+  return Number(entry.slice(0, entry.indexOf('@')));
+}
+
+export function retryDueMs(entry: string): number {
+  return Number(entry.slice(entry.indexOf('@') + 1)) * 1000;
 }

@@ -44,12 +44,11 @@ export function firstEntryPatch(
   const entries = current ?? [];
   const first = entries[0];
   if (first === undefined) {
-    return wanted === null
-      ? []
-      : [
-          { op: 'test', path: `/${arrayName}`, value: [] },
-          { op: 'add', path: `/${arrayName}/-`, value: { Value: wanted, Description: '' } },
-        ];
+    // No `test` here: comparing a whole array (`test /Emails == []`) is not documented to work, and a
+    // server that refuses it would fail this write for ever. The PATCH carries If-Unmodified-Since
+    // from the person's documented Last-Modified; and `add …/-` only appends, so an entry someone added
+    // meanwhile is never overwritten: it stays first, and the record read back says so.
+    return wanted === null ? [] : [{ op: 'add', path: `/${arrayName}/-`, value: { Value: wanted, Description: '' } }];
   }
   const firstValue = first.Value ?? null;
   if (firstValue === wanted) return [];

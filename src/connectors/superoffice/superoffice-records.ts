@@ -3,9 +3,18 @@
  * src/spec/flows.ts. A property the answer did not carry stays out of `values`; a property that
  * holds nothing is `null`; an empty string stays an empty string.
  */
-import type { PropertyValue, SourceRecord } from '../../core/model.js';
+import type { PropertyValue, SourceRecord, SuperOfficeRecordType } from '../../core/model.js';
 import { wireDateToIso } from './superoffice-dates.js';
-import type { WireContact, WireEntityElement, WirePerson, WireTicket, WireUserRow } from './superoffice-wire.js';
+import type {
+  RankedElement,
+  WireContact,
+  WireContactRow,
+  WireEntityElement,
+  WirePerson,
+  WirePersonRow,
+  WireTicket,
+  WireUserRow,
+} from './superoffice-wire.js';
 
 /** A reference id as our values hold it: a decimal string, null for SuperOffice's 0 = none. */
 export function referenceValue(id: number | null | undefined): PropertyValue {
@@ -33,6 +42,8 @@ export function personRecord(person: WirePerson): SourceRecord {
   }
   if (person.PrivatePhones !== undefined) values['PrivatePhones.Value'] = firstValue(person.PrivatePhones);
   const createdAt = wireDateToIso(person.CreatedDate);
+  // The label is built from the name parts, as from a list row (FullName follows user settings).
+  const label = joinName(person.Firstname, person.MiddleName, person.Lastname);
   return {
     ref: { system: 'superoffice', type: 'person', id: String(person.PersonId) },
     values,
@@ -40,10 +51,54 @@ export function personRecord(person: WirePerson): SourceRecord {
     modifiedAt: wireDateToIso(person.UpdatedDate),
     deleted: false,
     facts: {
-      label: person.FullName ?? joinName(person.Firstname, person.MiddleName, person.Lastname),
+      label: label === '' ? (person.FullName ?? '') : label,
       ...(createdAt === null ? {} : { createdAt }),
     },
   };
+}
+
+/**
+ * A person from its Dynamic-provider row and its e-mail and private-phone rows, the same record
+ * `personRecord` makes from the entity (whose arrays are in rank order); null for a soft-deleted row.
+ */
+export function personRowRecord(
+  row: WirePersonRow,
+  emails: readonly RankedElement[],
+  privatePhones: readonly RankedElement[],
+): SourceRecord | null {
+  const deletedDate = row['person.DeletedDate'];
+  if (deletedDate !== undefined && deletedDate !== null && wireDateToIso(deletedDate) !== null) return null;
+  const ranked = (elements: readonly RankedElement[]) =>
+    [...elements]
+      .sort((left, right) => left.rank - right.rank || left.id - right.id)
+      .map((element) => ({ Value: element.value }));
+  return personRecord({
+    PersonId: row['person.person_id'],
+    Firstname: row['person.firstname'] ?? null,
+    MiddleName: row['person.middleName'] ?? null,
+    Lastname: row['person.lastname'] ?? null,
+    CreatedDate: row['person.registered'] ?? '',
+    UpdatedDate: row['person.updated'],
+    Emails: ranked(emails),
+    PrivatePhones: ranked(privatePhones),
+    Contact: { ContactId: row['person.contact_id'] ?? 0 },
+  });
+}
+
+/**
+ * A contact from its Dynamic-provider row, the same record `contactRecord` makes from the entity;
+ * null for a soft-deleted row (the recycle bin reports it).
+ */
+export function contactRowRecord(row: WireContactRow): SourceRecord | null {
+  const deletedDate = row['contact.DeletedDate'];
+  if (deletedDate !== undefined && deletedDate !== null && wireDateToIso(deletedDate) !== null) return null;
+  return contactRecord({
+    ContactId: row['contact.contact_id'],
+    Name: row['contact.name'] ?? null,
+    CreatedDate: row['contact.registered'] ?? '',
+    UpdatedDate: row['contact.updated'],
+    Deleted: 0,
+  });
 }
 
 export function contactRecord(contact: WireContact): SourceRecord {
@@ -89,8 +144,11 @@ export function ticketRecord(ticket: WireTicket, timeZone: string): SourceRecord
 }
 
 /**
- * A user from its AllUsers row. An archive cell shows a missing e-mail as an empty string, so ''
- * there means "no e-mail" (null); a user has no modification time (AllUsers has no updated column).
+ * A user from its InternalUsers row. An archive cell shows a missing e-mail as an empty string, so ''
+ * there means "no e-mail" (null); a user has no modification time (the archive has no updated
+ * column). `isAgent` (may be given tickets) is whether the user is a Service user (`ejUserId` > 0):
+ * a ticket's owner is a Service user (DB-ticket `owned_by` references ejuser); when the archive did
+ * not carry the column the fact is left out, never guessed.
  */
 export function userRecord(row: WireUserRow): SourceRecord {
   const values: Record<string, PropertyValue> = {};
@@ -101,11 +159,14 @@ export function userRecord(row: WireUserRow): SourceRecord {
     values,
     modifiedAt: null,
     deleted: false,
-    facts: row.fullName === undefined || row.fullName === null ? {} : { label: row.fullName },
+    facts: {
+      ...(row.fullName === undefined || row.fullName === null ? {} : { label: row.fullName }),
+      ...(row.ejUserId === undefined || row.ejUserId === null ? {} : { isAgent: row.ejUserId > 0 }),
+    },
   };
 }
 
 /** A record that was soft-deleted (or, for users, left the AllUsers list). */
-export function deletedRecord(type: 'person' | 'contact' | 'user', id: number, deletedAt: string | null): SourceRecord {
+export function deletedRecord(type: SuperOfficeRecordType, id: number, deletedAt: string | null): SourceRecord {
   return { ref: { system: 'superoffice', type, id: String(id) }, values: {}, modifiedAt: deletedAt, deleted: true };
 }

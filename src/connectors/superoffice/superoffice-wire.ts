@@ -81,16 +81,89 @@ export function keyRowSchema(keyColumn: string) {
   return z.object({ [keyColumn]: intCell });
 }
 
-/** Ticket archive row used for change detection: `lastChanged` is a datetime column (AP-ticket). */
-export const ticketChangeRowSchema = z.object({ ticketId: intCell, lastChanged: z.string() });
-
-/** RecyclePerson / RecycleContact rows (AP-recycleperson, AP-recyclecontact; §7). */
-export const recyclePersonRowSchema = z.object({ personId: intCell, personDeletedDate: z.string() });
-export const recycleContactRowSchema = z.object({ contactId: intCell, deletedDate: z.string() });
+/**
+ * A change-feed row: the key and the exact change stamp (Ticket `lastChanged`, a datetime column,
+ * AP-ticket; Dynamic `person.updated` / `contact.updated`, UtcDateTime fields, DB-person, DB-contact).
+ */
+export function changeRowSchema(keyColumn: string, stampColumn: string) {
+  return z.object({ [keyColumn]: intCell, [stampColumn]: z.string() });
+}
 
 /**
- * AllUsers row, GET /api/v1/User (AP-allusers; §2.5). `personEmail` and `contactId` are archive
- * columns, not User properties; there is no updated column.
+ * A contact row of the Dynamic provider on the contact table (DB-contact): the record's content.
+ * A datetime cell that holds nothing may come as null, '' or SuperOffice's 0001-01-01 "no date".
+ */
+export const contactRowSchema = z.object({
+  'contact.contact_id': intCell,
+  'contact.name': z.string().nullish(),
+  'contact.updated': z.string(),
+  'contact.registered': z.string().nullish(),
+  'contact.DeletedDate': z.string().nullish(),
+});
+export type WireContactRow = z.infer<typeof contactRowSchema>;
+
+/** A person row of the Dynamic provider on the person table (DB-person). */
+export const personRowSchema = z.object({
+  'person.person_id': intCell,
+  'person.updated': z.string(),
+  'person.contact_id': intCell.nullish(),
+  'person.firstname': z.string().nullish(),
+  'person.middleName': z.string().nullish(),
+  'person.lastname': z.string().nullish(),
+  'person.registered': z.string().nullish(),
+  'person.DeletedDate': z.string().nullish(),
+});
+export type WirePersonRow = z.infer<typeof personRowSchema>;
+
+/** An e-mail row (DB-email) or a phone row (DB-phone) of a person: owner, value, rank. */
+export const emailRowSchema = z.object({
+  'email.email_id': intCell,
+  'email.person_id': intCell,
+  'email.email_address': z.string().nullish(),
+  'email.rank': intCell.nullish(),
+});
+export const phoneRowSchema = z.object({
+  'phone.phone_id': intCell,
+  'phone.owner_id': intCell,
+  'phone.phone': z.string().nullish(),
+  'phone.rank': intCell.nullish(),
+});
+
+/** A person's e-mails or phones in rank order (ties by row id), as the entity lists them. */
+export interface RankedElement {
+  readonly id: number;
+  readonly rank: number;
+  readonly value: string | null;
+}
+
+/** A merge/move log row (DB-mergemovelog): which record went into which. */
+export const mergeLogRowSchema = z.object({
+  'mergemovelog.mergemovelog_id': intCell,
+  'mergemovelog.sourceRecord': intCell,
+  'mergemovelog.destinationRecord': intCell,
+});
+
+/** RecyclePerson / RecycleContact rows (AP-recycleperson, AP-recyclecontact; §7): key and deletion time. */
+export function recycleRowSchema(keyColumn: string, dateColumn: string) {
+  return z.object({ [keyColumn]: intCell, [dateColumn]: z.string() });
+}
+
+/**
+ * A bool cell: SLIM mode shows booleans as JSON booleans with `$output=Logical` and as display
+ * text otherwise (D-ODATA); both readings are accepted, anything else does not fit.
+ */
+const boolCell = z.union([
+  z.boolean(),
+  z
+    .string()
+    .regex(/^(true|false|1|0)$/i)
+    .transform((text) => text.toLowerCase() === 'true' || text === '1'),
+]);
+
+/**
+ * InternalUsers row, GET /api/v1/Archive/InternalUsers (AP-internalusers; §2.5). `personEmail` and
+ * `contactId` are archive columns, not User properties; there is no updated column. `isActive`
+ * false is a retired user; `ejUserId` is the Service user id (0: none).
  */
 export const userRowSchema = z.object({
   associateDbId: intCell,
@@ -98,6 +171,8 @@ export const userRowSchema = z.object({
   contactId: intCell.nullish(),
   personEmail: textCell,
   fullName: textCell,
+  isActive: boolCell,
+  ejUserId: intCell.nullish(),
 });
 export type WireUserRow = z.infer<typeof userRowSchema>;
 

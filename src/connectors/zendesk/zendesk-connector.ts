@@ -30,6 +30,7 @@ import {
   type RequestOptions,
   RequestPause,
   type ResponseInfo,
+  type WaitInfo,
 } from '../http-client.js';
 import { JobPoller } from './job-poller.js';
 import {
@@ -105,6 +106,8 @@ export interface ZendeskConnectorOptions {
   secondMs?: number;
   /** Observes every answer, for call counting. */
   onResponse?: (info: ResponseInfo) => void;
+  /** Told whenever requests wait (Retry-After, rate limit, back-off), so the operator sees why. */
+  onWait?: (wait: WaitInfo) => void;
   log?: (event: { level: 'info' | 'warn'; message: string }) => void;
   /** Called with the new tokens after an OAuth refresh; store them, the old refresh token is dead (OEXP). */
   onTokens?: (tokens: ZendeskTokens) => void;
@@ -218,6 +221,7 @@ export class ZendeskConnector implements Connector {
         this.#observeClock(info);
         options.onResponse?.(info);
       },
+      ...(options.onWait === undefined ? {} : { onWait: options.onWait }),
       ...(options.dispatcher === undefined ? {} : { dispatcher: options.dispatcher }),
     };
     // Issue 12.10: a 429 or a spent account budget holds both clients (the limit is the account's).

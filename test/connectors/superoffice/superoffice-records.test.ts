@@ -8,13 +8,17 @@ import { wireDateToIso } from '../../../src/connectors/superoffice/superoffice-d
 import { contactPatch, personPatch, ticketPatch } from '../../../src/connectors/superoffice/superoffice-patches.js';
 import {
   contactRecord,
+  contactRowRecord,
   personRecord,
+  personRowRecord,
   ticketRecord,
   userRecord,
 } from '../../../src/connectors/superoffice/superoffice-records.js';
 import {
   contactEntitySchema,
+  contactRowSchema,
   personEntitySchema,
+  personRowSchema,
   ticketEntitySchema,
   userRowSchema,
 } from '../../../src/connectors/superoffice/superoffice-wire.js';
@@ -161,7 +165,7 @@ describe('SuperOffice wire to records', () => {
     expect(record.values['OwnedBy.AssociateId']).toBeNull();
   });
 
-  it('maps a soft-deleted contact and a user row from AllUsers', () => {
+  it('maps a soft-deleted contact and a user row from InternalUsers', () => {
     const contact = contactRecord(
       contactEntitySchema.parse({
         ContactId: 25,
@@ -185,6 +189,8 @@ describe('SuperOffice wire to records', () => {
         contactId: 0,
         personEmail: '',
         fullName: 'Anthony Yates',
+        isActive: true,
+        ejUserId: 2,
       }),
     );
     expect(user).toEqual({
@@ -192,7 +198,7 @@ describe('SuperOffice wire to records', () => {
       values: { personEmail: null, contactId: null },
       modifiedAt: null,
       deleted: false,
-      facts: { label: 'Anthony Yates' },
+      facts: { label: 'Anthony Yates', isAgent: true },
     });
   });
 
@@ -200,6 +206,55 @@ describe('SuperOffice wire to records', () => {
     expect(wireDateToIso('0001-01-01T00:00:00')).toBeNull();
     expect(wireDateToIso('2025-01-15T12:00:00', 'Europe/Oslo')).toBe('2025-01-15T11:00:00Z');
     expect(wireDateToIso('2025-07-15T12:00:00', 'Europe/Oslo')).toBe('2025-07-15T10:00:00Z');
+  });
+
+  it('makes the same person record from Dynamic person, e-mail and phone rows as from the PersonEntity, ranking the rows', () => {
+    const fromEntity = personRecord(personEntitySchema.parse(personPayload));
+    const row = personRowSchema.parse({
+      PrimaryKey: '174644',
+      EntityName: 'person',
+      'person.person_id': 174644,
+      'person.updated': '2022-07-14T14:44:54',
+      'person.contact_id': personPayload.Contact.ContactId,
+      'person.firstname': 'Steve',
+      'person.middleName': 'Jack',
+      'person.lastname': 'Johnson',
+      'person.registered': '2022-07-14T14:42:01',
+      'person.DeletedDate': null,
+    });
+    // Rows come in id order; the rank decides (the private address was added first but ranks second).
+    const emails = [
+      { id: 7, rank: 2, value: 'steve@home.example' },
+      { id: 9, rank: 1, value: 'stevejhnson@email1.com' },
+    ];
+    expect(personRowRecord(row, emails, [])).toEqual(fromEntity);
+    expect(personRowRecord({ ...row, 'person.DeletedDate': '2024-01-01T00:00:00' }, emails, [])).toBeNull();
+  });
+
+  it('makes the same contact record from a Dynamic contact row as from the ContactEntity, and none for a soft-deleted row', () => {
+    const fromEntity = contactRecord(
+      contactEntitySchema.parse({
+        ContactId: 25,
+        Name: 'Lena Trevare AS',
+        CreatedDate: '2023-01-02T03:04:05',
+        UpdatedDate: '2024-05-01T09:10:11',
+        Deleted: 0,
+      }),
+    );
+    const row = {
+      PrimaryKey: '25',
+      EntityName: 'contact',
+      'contact.contact_id': 25,
+      'contact.updated': '2024-05-01T09:10:11',
+      'contact.name': 'Lena Trevare AS',
+      'contact.registered': '2023-01-02T03:04:05',
+      'contact.DeletedDate': '0001-01-01T00:00:00',
+    };
+    expect(contactRowRecord(contactRowSchema.parse(row))).toEqual(fromEntity);
+    expect(contactRowRecord(contactRowSchema.parse({ ...row, 'contact.DeletedDate': '' }))).toEqual(fromEntity);
+    expect(
+      contactRowRecord(contactRowSchema.parse({ ...row, 'contact.DeletedDate': '2024-06-01T00:00:00' })),
+    ).toBeNull();
   });
 
   it('describes the SuperOffice error body by type and ErrorMessage', () => {
@@ -210,7 +265,11 @@ describe('SuperOffice wire to records', () => {
       ErrorSource: 'SuperOffice.Services.Implementation',
     });
     expect(describeSuperOfficeError(404, body).message).toBe('SoNotFoundException: Contact id 99999 not found');
-    expect(describeSuperOfficeError(502, '<html>Bad gateway</html>').message).toBe('<html>Bad gateway</html>');
+    expect(describeSuperOfficeError(502, '<html>Bad gateway</html>').message).toBe('an HTML page');
+    expect(
+      describeSuperOfficeError(502, '<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head></html>').message,
+    ).toBe('an HTML page ("502 Bad Gateway")');
+    expect(describeSuperOfficeError(500, 'plain words').message).toBe('plain words');
   });
 });
 
@@ -224,9 +283,8 @@ describe('records to SuperOffice patches', () => {
     ]);
   });
 
-  it('appends a first private phone to a person without one, and removes only the first e-mail for null', () => {
+  it('appends a first private phone to a person without one (no test on the empty array), and removes only the first e-mail for null', () => {
     expect(personPatch(person, { 'PrivatePhones.Value': '+47 22 33 44 55' })).toEqual([
-      { op: 'test', path: '/PrivatePhones', value: [] },
       { op: 'add', path: '/PrivatePhones/-', value: { Value: '+47 22 33 44 55', Description: '' } },
     ]);
     expect(personPatch(person, { 'Emails.Value': null })).toEqual([

@@ -25,6 +25,8 @@ const userRow = (id: number, email: unknown) => ({
   contactId: 1,
   personEmail: email,
   fullName: `User ${id}`,
+  isActive: true,
+  ejUserId: 100 + id,
 });
 
 async function drain(pages: AsyncIterable<ChangePage>): Promise<ChangePage[]> {
@@ -94,6 +96,25 @@ describe('SuperOffice connector: a malformed record in a page', () => {
     expect(next).not.toHaveProperty('rejected');
   });
 
+  it('rejects a ticket whose Title is null instead of spreading an empty subject, and reads the other tickets', async () => {
+    await start({
+      '/Ticket': {
+        'odata.nextLink': null,
+        value: [
+          { ticketId: 1, lastChanged: '2025-03-01T10:00:00' },
+          { ticketId: 2, lastChanged: '2025-03-01T10:00:00' },
+        ],
+      },
+      '/Ticket/1': { ...ticketEntity(1, 'x'), Title: null },
+      '/Ticket/2': ticketEntity(2, 'Coffee machine'),
+    });
+    const [page] = await read('ticket', null);
+    expect(page?.records.map((record) => record.ref.id)).toEqual(['2']);
+    expect(page?.rejected?.map((rejected) => [rejected.id, rejected.error.code, rejected.error.message])).toEqual([
+      ['1', 'malformed', 'SuperOffice ticket 1 has no Title; a ticket needs one to be synced'],
+    ]);
+  });
+
   it('rejects a ticket list row without lastChanged and still pages on', async () => {
     await start({
       '/Ticket': {
@@ -110,14 +131,17 @@ describe('SuperOffice connector: a malformed record in a page', () => {
     );
   });
 
-  it('rejects an AllUsers row whose e-mail is a number, and never reports that user deleted', async () => {
+  it('rejects an InternalUsers row whose e-mail is a number, and never reports that user deleted', async () => {
     await start({
-      '/User': { 'odata.nextLink': null, value: [userRow(1, 'ada@example.com'), userRow(2, 'bob@example.com')] },
+      '/Archive/InternalUsers': {
+        'odata.nextLink': null,
+        value: [userRow(1, 'ada@example.com'), userRow(2, 'bob@example.com')],
+      },
     });
     const [first] = await read('user', null);
     expect(first?.records.map((record) => record.ref.id)).toEqual(['1', '2']);
 
-    server?.answer('/User', {
+    server?.answer('/Archive/InternalUsers', {
       'odata.nextLink': null,
       value: [userRow(1, 'ada@example.com'), userRow(2, 42)],
     });
@@ -127,7 +151,7 @@ describe('SuperOffice connector: a malformed record in a page', () => {
     expect(second?.rejected?.[0]?.error.message).toMatch(/at personEmail/);
 
     // The row is whole again and unchanged: nothing to report (the user was neither deleted nor changed).
-    server?.answer('/User', {
+    server?.answer('/Archive/InternalUsers', {
       'odata.nextLink': null,
       value: [userRow(1, 'ada@example.com'), userRow(2, 'bob@example.com')],
     });
