@@ -6,7 +6,8 @@
  * owner and `rank`; a person's private phone has `ptype_idx` 16388, EnumPhoneType) and
  * `mergemovelog` (DB-mergemovelog). E-mail and phone rows get ids derived from their owner and
  * position, as the tenant keeps them in arrays. Being "as close to SQL queries as you can
- * get", it does not hide soft-deleted rows (the docs do not say it does: the harsher reading);
+ * get", it does not hide soft-deleted rows (the docs do not say it does: the harsher reading; knob
+ * `dynamicListsDeleted`);
  * merged-away rows are gone from the tables.
  */
 import { badRequest } from './api-error.js';
@@ -19,12 +20,12 @@ import {
 } from './archive-query.js';
 import type { ContactRow, MergeMoveLogRow, PersonRow, TenantData } from './tenant-data.js';
 
-function personTable(data: TenantData): ArchiveProvider<PersonRow> {
+function personTable(data: TenantData, listsDeleted: boolean): ArchiveProvider<PersonRow> {
   return {
     entityName: () => 'person',
     primaryKey: (row) => row.personId,
     timeZone: 'UTC',
-    rows: () => data.persons.values(),
+    rows: () => [...data.persons.values()].filter((row) => listsDeleted || row.deletedDate === null),
     columns: [
       { name: 'person.person_id', type: 'int', value: (row) => row.personId },
       { name: 'person.contact_id', type: 'int', value: (row) => row.contactId },
@@ -38,12 +39,12 @@ function personTable(data: TenantData): ArchiveProvider<PersonRow> {
   };
 }
 
-function contactTable(data: TenantData): ArchiveProvider<ContactRow> {
+function contactTable(data: TenantData, listsDeleted: boolean): ArchiveProvider<ContactRow> {
   return {
     entityName: () => 'contact',
     primaryKey: (row) => row.contactId,
     timeZone: 'UTC',
-    rows: () => data.contacts.values(),
+    rows: () => [...data.contacts.values()].filter((row) => listsDeleted || row.deletedDate === null),
     columns: [
       { name: 'contact.contact_id', type: 'int', value: (row) => row.contactId },
       { name: 'contact.name', type: 'string', value: (row) => row.name },
@@ -159,9 +160,9 @@ export function runDynamicQuery(
   const [table] = [...tables];
   switch (table) {
     case 'person':
-      return runArchiveQuery(personTable(data), query, apiBase, settings);
+      return runArchiveQuery(personTable(data, settings.dynamicListsDeleted), query, apiBase, settings);
     case 'contact':
-      return runArchiveQuery(contactTable(data), query, apiBase, settings);
+      return runArchiveQuery(contactTable(data, settings.dynamicListsDeleted), query, apiBase, settings);
     case 'email':
       return runArchiveQuery(emailTable(data), query, apiBase, settings);
     case 'phone':

@@ -58,9 +58,16 @@ export interface ArchiveSettings {
   readonly lenientOperators: boolean;
   /** The associate the request runs as (`currentAssociate`, "deleted by me"). */
   readonly caller: number;
+  /** Whether the Dynamic provider lists soft-deleted person and contact rows (not documented either way). */
+  readonly dynamicListsDeleted: boolean;
 }
 
-export const defaultArchiveSettings: ArchiveSettings = { entitiesDefault: 'first', lenientOperators: false, caller: 1 };
+export const defaultArchiveSettings: ArchiveSettings = {
+  entitiesDefault: 'first',
+  lenientOperators: false,
+  caller: 1,
+  dynamicListsDeleted: true,
+};
 
 export interface ArchiveAnswer {
   'odata.metadata': string;

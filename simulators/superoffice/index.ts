@@ -29,7 +29,8 @@
  * - `data`: TenantData, the rows behind the API: `contacts`, `persons`, `associates` (users),
  *   `tickets` maps; `createContact/createPerson/createAssociate/createTicket`;
  *   `editPerson/editContact/editTicket` (edit "as a SuperOffice user would", moving the dates the
- *   way SuperOffice does), `replyToTicket`, `softDeletePerson/softDeleteContact`, `restorePerson`;
+ *   way SuperOffice does), `replyToTicket`, `softDeletePerson/softDeleteContact`, `restorePerson`,
+ *   `mergePersons/mergeContacts` (the source is removed, `mergeMoveLog` says so);
  * - `clock`: SimulatorClock, `now()`, `advance(ms)`, `set(instant)`;
  * - `auth`: OnlineAuth, `counts` of access tokens and tickets issued and of expired ones refused;
  * - `moveTenant()`: the tenant moves to a new host (old one: 421); `environmentUrl`: tenant status and login.
@@ -83,6 +84,8 @@ export interface SuperOfficeSimulatorOptions {
   entitiesDefault?: 'first' | 'all';
   /** Accept undocumented filter operators on `associate` columns (e.g. `in`); default false: 400. */
   lenientOperators?: boolean;
+  /** Whether the Dynamic provider lists soft-deleted persons and contacts; default true (harsher). */
+  dynamicListsDeleted?: boolean;
   /**
    * The longest query string answered (default 2048, IIS's default `maxQueryString`); a longer one is
    * refused with 414. SuperOffice offers POST for archive queries too long for a URL (§4.1).
@@ -163,6 +166,7 @@ export async function startSuperOfficeSimulator(
       ...defaultArchiveSettings,
       entitiesDefault: options.entitiesDefault ?? 'first',
       lenientOperators: options.lenientOperators ?? false,
+      dynamicListsDeleted: options.dynamicListsDeleted ?? true,
     },
   );
   const faults = new FaultInjector();

@@ -5,10 +5,12 @@
  */
 import type { IdentityInput, OrganizationInput, TicketInput, UserInput } from './request-bodies.js';
 import type {
+  SimulatedGroup,
   SimulatedIdentity,
   SimulatedOrganization,
   SimulatedTicket,
   SimulatedUser,
+  SimulatorKnobs,
   WriteResult,
   ZendeskState,
 } from './zendesk-state.js';
@@ -129,6 +131,19 @@ export class SimulatorData {
 
   editTicket(id: number, input: TicketInput): SimulatedTicket {
     return unwrap(this.#state.updateTicket(id, input, this.#ownerId), 'edit the ticket');
+  }
+
+  createGroup(name: string): SimulatedGroup {
+    return this.#state.createGroup(name);
+  }
+
+  addGroupMember(groupId: number, userId: number): void {
+    unwrap(this.#state.addGroupMembership(groupId, userId), 'add the group member');
+  }
+
+  /** Behaviours the documentation leaves open (zendesk-state.ts `SimulatorKnobs`); tests may switch them. */
+  get knobs(): SimulatorKnobs {
+    return this.#state.knobs;
   }
 
   deleteTicket(id: number): void {

@@ -33,6 +33,7 @@ import { type Fault, FaultInjector } from './fault-injector.js';
 import { generateAccount } from './generated-data.js';
 import { JobQueue } from './job-queue.js';
 import { type BucketState, defaultRateLimits, RateLimiter, type RateLimits } from './rate-limiter.js';
+import { registerGroupRoutes } from './routes/groups-routes.js';
 import { registerIdentityRoutes } from './routes/identities-routes.js';
 import { registerIncrementalRoutes } from './routes/incremental-routes.js';
 import { registerJobStatusRoutes } from './routes/job-statuses-routes.js';
@@ -298,6 +299,7 @@ export async function startZendeskSimulator(options: ZendeskSimulatorOptions = {
   registerIdentityRoutes(app, context);
   registerOrganizationRoutes(app, context);
   registerTicketRoutes(app, context);
+  registerGroupRoutes(app, context);
   registerIncrementalRoutes(app, context);
   registerJobStatusRoutes(app, context);
   registerOAuthRoutes(app, authenticator);

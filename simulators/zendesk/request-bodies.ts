@@ -23,6 +23,8 @@ export const userInput = z.object({
   phone: text,
   organization_id: optionalId,
   role: z.enum(['end-user', 'agent', 'admin']).optional(),
+  /** §2.1: 0 custom agent, 1 light agent, 2 chat-only agent, 3 contributor, 4 admin, 5 billing admin. */
+  role_type: z.number().int().min(0).max(5).nullable().optional(),
   external_id: externalId,
   verified: z.boolean().optional(),
   skip_verify_email: z.boolean().optional(),
@@ -65,6 +67,7 @@ export const ticketInput = z.object({
   submitter_id: optionalId,
   assignee_id: optionalId,
   organization_id: optionalId,
+  group_id: optionalId,
   external_id: externalId,
   type: z.enum(ticketTypes).nullable().optional(),
   priority: z.enum(['urgent', 'high', 'normal', 'low']).nullable().optional(),

@@ -19,6 +19,8 @@ export interface SimulatedUser {
   phone: string | null;
   organization_id: number | null;
   role: UserRole;
+  /** §2.1: agents' kind; 1 light, 2 chat-only, 3 contributor are never assignable (ZD-LA). Null: not set. */
+  role_type: number | null;
   external_id: string | null;
   active: boolean;
   verified: boolean;
@@ -76,6 +78,7 @@ export interface SimulatedTicket {
   submitter_id: number;
   assignee_id: number | null;
   organization_id: number | null;
+  group_id: number | null;
   due_at: number | null;
   tags: string[];
   is_public: boolean;
@@ -84,6 +87,33 @@ export interface SimulatedTicket {
   updated_at: number;
   /** Bumped by every change; the ticket export orders by it (§4.1). */
   generated_timestamp: number;
+}
+
+export interface SimulatedGroup {
+  readonly id: number;
+  name: string;
+  readonly created_at: number;
+}
+
+export interface SimulatedGroupMembership {
+  readonly id: number;
+  readonly user_id: number;
+  readonly group_id: number;
+  readonly created_at: number;
+}
+
+export interface SimulatorKnobs {
+  /**
+   * Deleting an organization also bumps `updated_at` of the users it leaves without one, so the user
+   * export reports them. Zendesk documents that the users lose the organization, not whether they
+   * show as changed; the harsher reading (they do: a sync sees `organization_id: null` at once).
+   */
+  organizationDeleteTouchesUsers: boolean;
+  /**
+   * `tickets/update_many` honours `safe_update`/`updated_stamp` per item. Documented for Update
+   * Ticket only (§6.3); the harsher reading is that the bulk endpoint ignores them (false).
+   */
+  bulkTicketUpdatesHonourSafeUpdate: boolean;
 }
 
 export type WriteResult<T> =
@@ -127,6 +157,13 @@ export class ZendeskState {
   readonly identities = new Map<number, SimulatedIdentity>();
   readonly organizations = new Map<number, SimulatedOrganization>();
   readonly tickets = new Map<number, SimulatedTicket>();
+  readonly groups = new Map<number, SimulatedGroup>();
+  readonly groupMemberships = new Map<number, SimulatedGroupMembership>();
+  /** Behaviours the documentation leaves open; each defaults to the reading harsher on a client. */
+  readonly knobs: SimulatorKnobs = {
+    organizationDeleteTouchesUsers: true,
+    bulkTicketUpdatesHonourSafeUpdate: false,
+  };
   /** Set once the server listens; record `url` members are built from it. */
   baseUrl = 'http://127.0.0.1';
   readonly accountId = 18525119;
@@ -136,6 +173,8 @@ export class ZendeskState {
   readonly #organizationIds: IdSequence;
   readonly #identityIds: IdSequence;
   readonly #ticketIds = new IdSequence(1);
+  readonly #groupIds = new IdSequence(360_000_000_000);
+  readonly #membershipIds = new IdSequence(370_000_000_000);
   readonly #commentIds: IdSequence;
   /** Lower-cased e-mail -> identity id, across every user (e-mails are unique, §2.1). */
   readonly #emailIndex = new Map<string, number>();
@@ -249,6 +288,7 @@ export class ZendeskState {
       phone: input.phone ?? null,
       organization_id: input.organization_id ?? null,
       role: input.role ?? 'end-user',
+      role_type: input.role_type ?? null,
       external_id: null,
       active: true,
       verified: input.verified === true,
@@ -292,6 +332,7 @@ export class ZendeskState {
     assign('phone', input.phone);
     assign('organization_id', input.organization_id);
     assign('role', input.role);
+    assign('role_type', input.role_type);
     assign('notes', input.notes);
     assign('details', input.details);
     assign('time_zone', input.time_zone);
@@ -475,15 +516,67 @@ export class ZendeskState {
     this.#indexOrganization(organization, organization.name, null);
     this.#organizationNameIndex.delete(lower(organization.name));
     this.organizations.delete(id);
-    for (const user of this.users.values()) if (user.organization_id === id) user.organization_id = null;
+    const now = this.now();
+    for (const user of this.users.values()) {
+      if (user.organization_id !== id) continue;
+      user.organization_id = null;
+      if (this.knobs.organizationDeleteTouchesUsers) user.updated_at = now;
+    }
     return true;
+  }
+
+  // ---- groups (zendesk-api.md §6.2: an assignee must be a member of the ticket's group) --------
+
+  createGroup(name: string): SimulatedGroup {
+    const group: SimulatedGroup = { id: this.#groupIds.take(), name, created_at: this.now() };
+    this.groups.set(group.id, group);
+    return group;
+  }
+
+  addGroupMembership(groupId: number, userId: number): WriteResult<SimulatedGroupMembership> {
+    const user = this.users.get(userId);
+    if (!this.groups.has(groupId) || user === undefined) return { kind: 'not_found' };
+    if (user.role === 'end-user') {
+      return {
+        kind: 'invalid',
+        errors: { user_id: [{ description: 'User: must be an agent', error: 'InvalidValue' }] },
+      };
+    }
+    const existing = this.membershipsOfGroup(groupId).find((membership) => membership.user_id === userId);
+    if (existing !== undefined) return { kind: 'ok', record: existing, created: false };
+    const membership: SimulatedGroupMembership = {
+      id: this.#membershipIds.take(),
+      user_id: userId,
+      group_id: groupId,
+      created_at: this.now(),
+    };
+    this.groupMemberships.set(membership.id, membership);
+    return { kind: 'ok', record: membership, created: true };
+  }
+
+  membershipsOfGroup(groupId: number): SimulatedGroupMembership[] {
+    return [...this.groupMemberships.values()].filter((membership) => membership.group_id === groupId);
+  }
+
+  groupMembershipJson(membership: SimulatedGroupMembership) {
+    return {
+      url: `${this.baseUrl}/api/v2/group_memberships/${membership.id}.json`,
+      id: membership.id,
+      user_id: membership.user_id,
+      group_id: membership.group_id,
+      default: false,
+      created_at: zendeskTimestamp(membership.created_at),
+      updated_at: zendeskTimestamp(membership.created_at),
+    };
   }
 
   // ---- tickets ---------------------------------------------------------------------------------
 
-  #isAgent(userId: number): boolean {
+  /** ZD-LA: light agents, chat-only agents and contributors (role_type 1, 2, 3) cannot be assigned tickets. */
+  #isAssignable(userId: number): boolean {
     const user = this.users.get(userId);
-    return user?.active === true && (user.role === 'agent' || user.role === 'admin');
+    if (user?.active !== true || (user.role !== 'agent' && user.role !== 'admin')) return false;
+    return user.role_type === null || ![1, 2, 3].includes(user.role_type);
   }
 
   #parseDueAt(errors: FieldErrors, value: string | null | undefined): number | null | undefined {
@@ -496,16 +589,25 @@ export class ZendeskState {
     return parsed;
   }
 
-  #checkTicketPeople(errors: FieldErrors, input: TicketInput): void {
+  /** `groupId`: the group the ticket will have after the write (null: none). */
+  #checkTicketPeople(errors: FieldErrors, input: TicketInput, groupId: number | null, assigneeId: number | null): void {
     if (input.requester_id !== undefined && input.requester_id !== null) {
       const requester = this.users.get(input.requester_id);
       if (requester === undefined || !requester.active) {
         addError(errors, 'requester', 'Requester: is invalid', 'InvalidValue');
       }
     }
-    if (input.assignee_id !== undefined && input.assignee_id !== null && !this.#isAgent(input.assignee_id)) {
-      // §6.2 (zenpy#628): a non-agent assignee is refused with InvalidValue.
+    if (groupId !== null && !this.groups.has(groupId)) addError(errors, 'group', 'Group: is invalid', 'InvalidValue');
+    if (assigneeId === null) return;
+    if (!this.#isAssignable(assigneeId)) {
+      // §6.2 (zenpy#628): a non-agent assignee is refused with InvalidValue; so are light agents,
+      // chat-only agents and contributors, who "can't be assigned" tickets (ZD-LA).
       addError(errors, 'assignee', 'Assignee: is invalid', 'InvalidValue');
+    } else if (
+      groupId !== null &&
+      !this.membershipsOfGroup(groupId).some((membership) => membership.user_id === assigneeId)
+    ) {
+      addError(errors, 'assignee', 'Assignee: is not a member of the group'); // zenpy#628
     }
   }
 
@@ -514,7 +616,7 @@ export class ZendeskState {
     const body = input.comment?.body ?? input.comment?.html_body ?? input.description;
     // §2.4: a ticket create needs a comment; cloudbees#98 records this wording.
     if (body === undefined || body.trim() === '') addError(errors, 'description', 'Description: cannot be blank');
-    this.#checkTicketPeople(errors, input);
+    this.#checkTicketPeople(errors, input, input.group_id ?? null, input.assignee_id ?? null);
     const dueAt = this.#parseDueAt(errors, input.due_at);
     if (hasErrors(errors)) return { kind: 'invalid', errors };
     const requesterId = input.requester_id ?? callerId;
@@ -533,6 +635,7 @@ export class ZendeskState {
       submitter_id: input.submitter_id ?? callerId,
       assignee_id: assigneeId,
       organization_id: input.organization_id ?? this.users.get(requesterId)?.organization_id ?? null,
+      group_id: input.group_id ?? null,
       // §2.4 and §10: due_at only means something on tasks; this simulator drops it elsewhere.
       due_at: type === 'task' ? (dueAt ?? null) : null,
       tags: input.tags ?? [],
@@ -562,7 +665,11 @@ export class ZendeskState {
     const errors: FieldErrors = {};
     // Trap 10: closed tickets are frozen.
     if (ticket.status === 'closed') addError(errors, 'status', 'Status: closed prevents ticket update');
-    this.#checkTicketPeople(errors, input);
+    const groupAfter = input.group_id === undefined ? ticket.group_id : input.group_id;
+    const assigneeAfter = input.assignee_id === undefined ? ticket.assignee_id : input.assignee_id;
+    // An assignee or group the write leaves as they are is not checked again.
+    const checksAssignee = input.assignee_id !== undefined || input.group_id !== undefined;
+    this.#checkTicketPeople(errors, input, groupAfter, checksAssignee ? assigneeAfter : null);
     const dueAt = this.#parseDueAt(errors, input.due_at);
     if (hasErrors(errors)) return { kind: 'invalid', errors };
     const before = JSON.stringify(ticket);
@@ -570,6 +677,7 @@ export class ZendeskState {
     if (input.requester_id !== undefined && input.requester_id !== null) ticket.requester_id = input.requester_id;
     if (input.assignee_id !== undefined) ticket.assignee_id = input.assignee_id;
     if (input.organization_id !== undefined) ticket.organization_id = input.organization_id;
+    if (input.group_id !== undefined) ticket.group_id = input.group_id;
     if (input.external_id !== undefined) ticket.external_id = input.external_id;
     if (input.type !== undefined) ticket.type = input.type;
     if (input.priority !== undefined) ticket.priority = input.priority;
@@ -607,7 +715,7 @@ export class ZendeskState {
   // ---- wire views (§2.1, §2.3, §2.4 recorded shapes) -------------------------------------------
 
   userJson(user: SimulatedUser, options: { inExport?: boolean } = {}) {
-    const roleType = user.role === 'admin' ? 4 : null;
+    const roleType = user.role_type ?? (user.role === 'admin' ? 4 : null);
     return {
       id: user.id,
       url: `${this.baseUrl}/api/v2/users/${user.id}.json`,
@@ -705,7 +813,7 @@ export class ZendeskState {
       submitter_id: ticket.submitter_id,
       assignee_id: ticket.assignee_id,
       organization_id: ticket.organization_id,
-      group_id: null,
+      group_id: ticket.group_id,
       collaborator_ids: [],
       follower_ids: [],
       email_cc_ids: [],

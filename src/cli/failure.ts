@@ -9,7 +9,7 @@ import { CommanderError } from 'commander';
 import { ConfigError } from '../config/config.js';
 import { isSyncError } from '../core/sync-error.js';
 import { StateLockedError } from '../store/state-lock.js';
-import { StoreSetupError } from '../store/store-setup-error.js';
+import { databaseFailureOf, StoreSetupError } from '../store/store-setup-error.js';
 
 export const exitCodes = {
   ok: 0,
@@ -76,6 +76,12 @@ export function reportFailure(error: unknown, stderr: NodeJS.WritableStream = pr
     stderr.write(`tandem: ${error.message}.\n`);
     return error.problem === 'credentials' || error.problem === 'unreachable' ? exitCodes.service : exitCodes.usage;
   }
+  // A database that failed mid-work (a lost connection, a full disk) reaches here as a cycle's failure.
+  const database = databaseFailureOf(error);
+  if (database !== undefined) {
+    stderr.write(`tandem: ${database.message}.\n`);
+    return database.problem === 'path' ? exitCodes.usage : exitCodes.service;
+  }
   if (isSyncError(error)) {
     const hint =
       error.code === 'auth'
@@ -86,7 +92,9 @@ export function reportFailure(error: unknown, stderr: NodeJS.WritableStream = pr
             ? ' The service could not be reached; check the URL and your network, then try again.'
             : '';
     stderr.write(`tandem: ${error.message}.${hint}\n`);
-    return error.code === 'bug' || error.code === 'malformed' ? exitCodes.unexpected : exitCodes.service;
+    if (error.code === 'bug' || error.code === 'malformed') return exitCodes.unexpected;
+    // A URL that names no such API is a setting to fix, not a service that refused.
+    return error.code === 'config' ? exitCodes.usage : exitCodes.service;
   }
   const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
   stderr.write(`tandem: unexpected failure; please report it with this text:\n${message}\n`);

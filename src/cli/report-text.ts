@@ -136,6 +136,10 @@ export function cycleLines(report: CycleReport): string[] {
         }`,
     ),
   ];
+  if (writes.conflicts > 0)
+    lines.push(
+      `${writes.conflicts} updates not sent: their target was edited after Tandem read it, so it was planned again from the edit`,
+    );
   if (writes.deferred > 0)
     lines.push(
       `${writes.deferred} updates held back: their target's read failed, so they wait for a cycle that reads it`,

@@ -14,7 +14,7 @@ import {
 import { ZendeskConnector, type ZendeskConnectorOptions } from '../connectors/zendesk/zendesk-connector.js';
 import { SyncEngine, type SyncEngineOptions } from '../engine/sync-engine.js';
 import { lockState, openDryRunStore, openExistingStore, openStore } from '../store/open-store.js';
-import type { StateLock } from '../store/state-lock.js';
+import { type LockHolder, type StateLock, StateLockedError } from '../store/state-lock.js';
 import type { StateStore } from '../store/state-store.js';
 import { StoreSetupError } from '../store/store-setup-error.js';
 import { storeZendeskTokens, zendeskAuthWithStoredTokens } from './zendesk-token-file.js';
@@ -175,4 +175,41 @@ async function openDryRunState(
  */
 export async function openStateStore(config: TandemConfig): Promise<StateStore> {
   return withDbOrigin(config, () => openExistingStore(config.db));
+}
+
+/**
+ * Opens the state for a change made by hand (retry, relink, unlink): the state's lock first, as a
+ * sync takes it, so no cycle works on the records meanwhile; then the existing state (never a new one).
+ */
+export async function openStateForChange(config: TandemConfig): Promise<{ store: StateStore; close(): Promise<void> }> {
+  const lock = await withDbOrigin(config, () => lockState(config.db));
+  try {
+    const store = await openStateStore(config);
+    return {
+      store,
+      async close() {
+        await store.close();
+        await lock.release();
+      },
+    };
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
+}
+
+/**
+ * Who syncs the state now: the lock's holder, null when nobody does, undefined when it cannot be
+ * told (the lock cannot be reached). It tries the lock and gives it back at once, so it is asked
+ * only when needed (the last cycle never finished); a sync starting in that instant is refused as
+ * any second sync is, and can be started again.
+ */
+export async function activeSyncOf(config: TandemConfig): Promise<LockHolder | null | undefined> {
+  try {
+    const lock = await lockState(config.db);
+    await lock.release();
+    return null;
+  } catch (error) {
+    return error instanceof StateLockedError ? (error.holder ?? undefined) : undefined;
+  }
 }

@@ -67,6 +67,8 @@ export interface TandemConfig {
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** Per setting read, where it came from as the user wrote it: `TANDEM_DB`, or `db in /path/tandem.config.yaml`. */
   readonly origins?: Readonly<Partial<Record<SettingName, string>>>;
+  /** The YAML file read, when there is one. */
+  readonly configFile?: string;
 }
 
 /** One setting: its environment variable, its YAML path, and what a good value looks like. */
@@ -322,6 +324,7 @@ export function loadConfig(sources: ConfigSources = {}): TandemConfig {
     sweepMinutes,
     logLevel: logLevel.success ? logLevel.data : 'info',
     origins,
+    ...(file.exists ? { configFile: file.path } : {}),
   };
 }
 
@@ -414,7 +417,11 @@ export function requireConnections(config: TandemConfig): {
       `${settings.zendeskUrl.env} is not set; expected e.g. ${settings.zendeskUrl.example}, with ${settings.zendeskOauthToken.env} or ${settings.zendeskEmail.env} + ${settings.zendeskApiToken.env}`,
     );
   }
-  if (config.superoffice === undefined || config.zendesk === undefined) throw new ConfigError(problems);
+  if (config.superoffice === undefined || config.zendesk === undefined) {
+    throw new ConfigError(
+      problems.map((problem) => namedAsWritten(problem, config.origins ?? {}, config.configFile !== undefined)),
+    );
+  }
   return { superoffice: config.superoffice, zendesk: config.zendesk };
 }
 

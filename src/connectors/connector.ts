@@ -79,6 +79,17 @@ export interface CreateOperation {
   readonly label?: string;
 }
 
+/**
+ * What the engine last read in the record an update targets: the update was planned against it.
+ * An edit made in the system since then must not be overwritten (see UpdateOperation.expected).
+ */
+export interface UpdateCondition {
+  /** Per property of the update's `values`, the value last read (absent when it was not read). */
+  readonly values: PropertyValues;
+  /** The record's modification time as last read (ISO-8601 UTC), or null when unknown. */
+  readonly modifiedAt: string | null;
+}
+
 export interface UpdateOperation {
   readonly kind: 'update';
   readonly key: string;
@@ -88,6 +99,14 @@ export interface UpdateOperation {
    * and nothing else: for a multi-valued property it replaces the first-ranked value and keeps the rest.
    */
   readonly values: PropertyValues;
+  /**
+   * When set, the update is conditional: it is applied only while the record still holds what the
+   * engine read (by the system's own guard where it has one: Zendesk `safe_update`, SuperOffice
+   * `If-Unmodified-Since` and JSON Patch `test`; else by reading the record just before writing).
+   * When the record changed, nothing of the plan is written, not even after a re-read: the outcome
+   * is `conflict`, carrying the record as it is now, and the engine plans again from it.
+   */
+  readonly expected?: UpdateCondition;
 }
 
 export type WriteOperation = CreateOperation | UpdateOperation;
@@ -96,13 +115,19 @@ export type WriteOperation = CreateOperation | UpdateOperation;
  * `merged`: the create was not made because a record that is not this create's (it does not carry
  * its handle) already holds what the system keeps unique, e.g. a Zendesk user with the e-mail.
  * Nothing was written to that record; the caller links it like a match and plans its values anew.
+ * `conflict`: a conditional update found the record changed since the engine read it and wrote
+ * nothing; `record` is the record as the system holds it now (a connector that cannot read it
+ * reports `failed` with code `conflict` instead).
  */
-export type WriteStatus = 'created' | 'merged' | 'updated' | 'unchanged' | 'failed';
+export type WriteStatus = 'created' | 'merged' | 'updated' | 'unchanged' | 'conflict' | 'failed';
 
 export interface WriteOutcome {
   readonly key: string;
   readonly status: WriteStatus;
-  /** The record as the system holds it after the write, when the answer carried it. Always set for `merged`. */
+  /**
+   * The record as the system holds it after the write (or, for `conflict`, now), when known.
+   * Always set for `merged`.
+   */
   readonly record?: SourceRecord;
   /**
    * For `created`: the record carrying the handle existed before this call (found by looking the

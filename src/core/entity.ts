@@ -4,7 +4,7 @@
  * saw in or wrote to each member.
  */
 import type { EntityKind } from '../spec/flows.js';
-import type { RecordRef, SourceRecord } from './model.js';
+import type { RecordRef, RecordType, SourceRecord, SystemName } from './model.js';
 import type { CanonicalValue } from './transforms.js';
 
 /**
@@ -102,4 +102,10 @@ export interface EntityDirectory {
    * directory without it makes every such reference wait.
    */
   heldCreate?(entityId: string): string | undefined;
+  /**
+   * Whether this cycle read the record type in full (its read did not fail). A record of such a
+   * type that is still unknown is one Tandem does not read (a system or retired associate, say),
+   * not one that is merely late. Optional: without it, such a reference waits.
+   */
+  typeRead?(system: SystemName, type: RecordType): boolean;
 }

@@ -30,6 +30,8 @@ export interface MemberField {
   readonly readOnly: boolean;
   /** This system accepts only some values (Zendesk assignees must be agents). */
   readonly constraint?: WriteConstraint;
+  /** This system fills the value in itself when a create leaves it out (a Zendesk ticket's requester). */
+  readonly defaultedOnCreate?: true;
 }
 
 export interface MemberType {
@@ -59,6 +61,7 @@ function buildFields(system: SystemName, type: RecordType): readonly MemberField
         readOnly: mapping.readOnly === system,
         ...(mapping.references === undefined ? {} : { references: referenceTarget(mapping.references) }),
         ...(mapping.constraint?.system === system ? { constraint: mapping.constraint.rule } : {}),
+        ...(mapping.defaultedOnCreate === system ? { defaultedOnCreate: true as const } : {}),
       };
       byAttribute.set(mapping.attribute, field);
     }

@@ -57,10 +57,19 @@ export interface RecordFacts {
   /** Creation time, ISO-8601 UTC (a SuperOffice ticket's due date is computed from it). */
   readonly createdAt?: string;
   /**
-   * Users: whether the user may be given tickets. Zendesk: an agent or admin (a ticket assignee);
+   * Users: whether the user may be given tickets. Zendesk: an agent or admin (a ticket assignee), but
+   * not a light agent, chat-only agent or contributor (role_type 1, 2, 3), whom Zendesk never assigns;
    * SuperOffice: a Service user (a ticket owner). Absent when the system did not say.
    */
   readonly isAgent?: boolean;
+  /** Zendesk tickets: the status (`new` … `closed`); a closed ticket takes no update. */
+  readonly status?: string;
+  /** Zendesk tickets: the type (`problem`, `incident`, `question`, `task`), null when it has none. */
+  readonly ticketType?: string | null;
+  /** Zendesk tickets: the group, null when none; an assignee must be a member of it. */
+  readonly groupId?: string | null;
+  /** Zendesk tickets with a group: the ids of the users who are members of it; absent when not known. */
+  readonly groupMembers?: readonly string[];
   /** The idempotency handle we stored on a record we created (Zendesk `external_id`). */
   readonly externalId?: string | null;
 }

@@ -25,9 +25,11 @@ import {
 import {
   type PropertyValue,
   type PropertyValues,
+  type RecordFacts,
   type RecordRef,
   type RecordType,
   refKey,
+  type SourceRecord,
   type SystemName,
 } from './model.js';
 import { type AttributeConflict, type AttributeObservation, reconcileAttribute } from './reconcile.js';
@@ -87,13 +89,37 @@ export interface Wait {
 
 export type HoldReason =
   | 'read-only' // the target system computes the value
-  | 'agent-only' // Zendesk accepts only agents as assignee
+  | 'agent-only' // Zendesk assigns tickets only to agents it lets be assigned (not light, chat-only agents, contributors)
+  | 'not-in-group' // Zendesk assigns a ticket with a group only to members of that group
   | 'service-user-only' // a SuperOffice ticket owner must be a Service user
   | 'no-counterpart' // the referenced person has no SuperOffice record of the needed type
   | 'duplicate-name' // Zendesk organization names are unique
   | 'missing-name' // Zendesk requires an organization name
   | 'held-reference' // the referenced entity gets no Zendesk record until someone acts (e.g. its name is taken)
-  | 'deleted-member'; // the record was deleted in its system
+  | 'deleted-member' // the record was deleted in its system
+  | 'deleted-reference' // the record a value points at was deleted in Zendesk; what Zendesk changed because of it is not synced
+  | 'closed-in-zendesk' // a closed Zendesk ticket takes no update
+  | 'due-needs-task' // Zendesk keeps due dates on tasks only, and the ticket has another type
+  | 'unknown-reference' // the create needs a reference to a record Tandem does not read (e.g. a system associate)
+  | 'unlinked-reference' // the create needs a reference to a record that cannot be linked until someone acts
+  | 'zendesk-default'; // Zendesk filled in a value the create left empty (a ticket's requester): not synced back
+
+/**
+ * The key a hold is kept under in `EntitySnapshot.holds`: `system:type|attribute|reason`. Keyed by
+ * member type, not id: a hold found while creating is the same hold once the record exists. The
+ * reason is part of the key so that `status` and `explain` can tell holds apart without parsing
+ * messages (see `holdReasonOf`).
+ */
+export function holdKey(member: string, attribute: string | undefined, reason: HoldReason): string {
+  const [system, type] = member.split(':');
+  return `${system}:${type}|${attribute ?? '*'}|${reason}`;
+}
+
+/** The reason code of a key of `EntitySnapshot.holds` (undefined for keys stored before reasons were). */
+export function holdReasonOf(key: string): HoldReason | undefined {
+  const reason = key.split('|')[2];
+  return reason === undefined ? undefined : (reason as HoldReason);
+}
 
 export interface Hold {
   readonly entityId: string;
@@ -188,32 +214,60 @@ function summaryOfType(
   return undefined;
 }
 
+/**
+ * A ticket's assignee as Zendesk will take it: an agent it lets be assigned tickets (ZD-LA: not a
+ * light agent, chat-only agent or contributor; `isAgent` says so) and, when the ticket has a group, a
+ * member of that group (zenpy#628: else 422). Otherwise the ticket keeps no assignee there.
+ */
+function assignableAgent(
+  value: string,
+  field: MemberField,
+  member: MemberSummary | undefined,
+  ticket: RecordFacts | undefined,
+): Translation {
+  if (member === undefined || member.deleted || member.isAgent !== true) {
+    return {
+      kind: 'hold',
+      reason: 'agent-only',
+      message: `Zendesk assigns tickets only to agents who may be assigned them (not to end users, light agents, chat-only agents or contributors); person ${value} has ${
+        member === undefined ? 'no Zendesk user' : 'a Zendesk user that cannot be assigned tickets'
+      }, so the ticket keeps no ${field.path} there. Make the user a full agent in Zendesk to sync it.`,
+      // Keeping the previous assignee would show a person SuperOffice no longer names.
+      clearsTarget: true,
+    };
+  }
+  const groupId = ticket?.groupId;
+  const groupMembers = ticket?.groupMembers; // undefined: not known, so not judged (Zendesk may still refuse)
+  if (
+    groupId !== undefined &&
+    groupId !== null &&
+    groupMembers !== undefined &&
+    !groupMembers.includes(member.ref.id)
+  ) {
+    return {
+      kind: 'hold',
+      reason: 'not-in-group',
+      message: `Zendesk assigns a ticket of group ${groupId} only to members of that group, and agent ${member.ref.id} (person ${value}) is not one, so the ticket keeps no ${field.path} there. Add the agent to the group in Zendesk, or move the ticket to another group.`,
+      clearsTarget: true,
+    };
+  }
+  return { kind: 'value', wire: member.ref.id };
+}
+
 /** A canonical value as the property of one target system, or why it cannot be written now. */
 function translate(
   value: CanonicalValue,
   field: MemberField,
   target: { readonly system: 'superoffice' | 'zendesk' },
   directory: EntityDirectory,
+  targetFacts?: RecordFacts,
 ): Translation {
   if (field.transform !== 'reference' || value === null || field.references === undefined) {
     return { kind: 'value', wire: value };
   }
   const wantedType = referencedType(field.references, target.system);
   const member = summaryOfType(directory.membersOf(value), target.system, wantedType);
-  if (field.constraint === 'agent-only') {
-    if (member === undefined || member.deleted || member.isAgent !== true) {
-      return {
-        kind: 'hold',
-        reason: 'agent-only',
-        message: `Zendesk accepts only agents as ${field.path}; person ${value} has ${
-          member === undefined ? 'no Zendesk user' : 'a Zendesk user that is not an agent'
-        }, so the ticket keeps no ${field.path} there. Make the user an agent in Zendesk to sync it.`,
-        // Keeping the previous assignee would show a person SuperOffice no longer names.
-        clearsTarget: true,
-      };
-    }
-    return { kind: 'value', wire: member.ref.id };
-  }
+  if (field.constraint === 'agent-only') return assignableAgent(value, field, member, targetFacts);
   if (field.constraint === 'service-user-only' && member !== undefined && !member.deleted && member.isAgent !== true) {
     return {
       kind: 'hold',
@@ -225,6 +279,14 @@ function translate(
     };
   }
   if (member !== undefined && !member.deleted) return { kind: 'value', wire: member.ref.id };
+  if (member !== undefined && target.system === 'zendesk') {
+    return {
+      kind: 'hold',
+      reason: 'deleted-reference',
+      message: `${field.path} points at ${field.references.kind} ${value}, whose Zendesk ${wantedType} ${member.ref.id} was deleted in Zendesk; the value is left as it is in Zendesk and SuperOffice keeps its own. Restore the ${wantedType} in Zendesk (deletes are not synced).`,
+      clearsTarget: false,
+    };
+  }
   if (target.system === 'superoffice') {
     return {
       kind: 'hold',
@@ -248,12 +310,6 @@ function translate(
     waitsFor: value,
     message: `waits for ${field.references.kind} ${value} to have a Zendesk ${wantedType}`,
   };
-}
-
-/** Keyed by member type, not id: a hold found while creating is the same hold once the record exists. */
-function holdKey(member: string, attribute: string | undefined): string {
-  const [system, type] = member.split(':');
-  return `${system}:${type}|${attribute ?? '*'}`;
 }
 
 /** The first member of a system and type, deleted or not. */
@@ -296,7 +352,11 @@ export function heldCreateOf(entity: EntitySnapshot): string | undefined {
   const zendeskType = zendeskTypeOfKind(entity.kind);
   const hasRecord = memberOfType(entity, 'zendesk', zendeskType) !== undefined;
   if (hasRecord || entity.kind !== 'organization' || createOrigin(entity) === undefined) return undefined;
-  return entity.holds[holdKey(`zendesk:${zendeskType}:`, 'name')];
+  const prefix = `zendesk:${zendeskType}|name`;
+  for (const [key, message] of Object.entries(entity.holds)) {
+    if (key === prefix || key.startsWith(`${prefix}|`)) return message;
+  }
+  return undefined;
 }
 
 /** The Zendesk uniqueness key of the agreed organization name; undefined when there is no name. */
@@ -325,6 +385,107 @@ function currentValueOf(
 function zendeskUpdateOf(writes: readonly PlannedWrite[]): PlannedWrite | undefined {
   for (const write of writes) if (write.kind === 'update' && write.target.system === 'zendesk') return write;
   return undefined;
+}
+
+const noValue: Extracted = { kind: 'value', value: null };
+
+/** The key of `MemberSnapshot.known` that keeps the value Zendesk chose for an attribute a create left empty. */
+function defaultKnownKey(attribute: string): string {
+  return `@default:${attribute}`;
+}
+
+/**
+ * The value Zendesk chose itself for a property a create left out (a ticket created without
+ * requester gets the API user): the member was given "none" for it, and now holds what Zendesk
+ * chose then (the first value seen since, remembered so a later change by a person is an edit).
+ */
+function chosenByZendesk(member: MemberSnapshot, field: MemberField): string | undefined {
+  if (field.defaultedOnCreate !== true || member.known[field.attribute] !== null) return undefined;
+  const raw = member.record.values[field.path];
+  if (typeof raw !== 'string') return undefined;
+  const remembered = member.known[defaultKnownKey(field.attribute)];
+  return remembered === undefined || remembered === raw ? raw : undefined;
+}
+
+/**
+ * A Zendesk member's reference that Zendesk emptied because the record it pointed at was deleted
+ * (deleting an organization clears its users' `organization_id`): the value was known to point at
+ * an entity whose Zendesk record of that type is now deleted. Such a change is never written to
+ * SuperOffice (issue 12 item 11); the engine marks the deleted record before planning.
+ */
+function clearedByDeletion(
+  member: MemberSnapshot,
+  field: MemberField,
+  extracted: Extracted,
+  directory: EntityDirectory,
+): { readonly reason: HoldReason; readonly message: string } | undefined {
+  const { ref } = member.record;
+  if (ref.system !== 'zendesk' || field.references === undefined || extracted.kind !== 'value') return undefined;
+  const known = member.known[field.attribute];
+  if (extracted.value !== null || known === undefined || known === null) return undefined;
+  const type = field.references.memberType.zendesk;
+  const target = summaryOfType(directory.membersOf(known), 'zendesk', type);
+  if (target === undefined || !target.deleted) return undefined;
+  return {
+    reason: 'deleted-reference',
+    message: `Zendesk emptied ${field.path} of ${refKey(ref)} because ${field.references.kind} ${known}'s Zendesk ${type} ${target.ref.id} was deleted there; that is not an edit, and SuperOffice keeps its value. Restore the ${type} in Zendesk (deletes are not synced yet).`,
+  };
+}
+
+/**
+ * Why a create's reference that Zendesk would otherwise fill in itself (a ticket's requester) cannot
+ * resolve by waiting: the referenced record is ambiguous (a person must act), or its type was read in
+ * full this cycle and it is not among the records read (Tandem does not see it). Undefined: it waits.
+ */
+function unresolvableReference(
+  origin: MemberSnapshot,
+  field: MemberField,
+  target: RecordRef,
+  directory: EntityDirectory,
+): { readonly reason: HoldReason; readonly message: string } | undefined {
+  const source = refKey(origin.record.ref);
+  const ambiguity = directory.unlinkedReason(target);
+  if (ambiguity !== undefined) {
+    return {
+      reason: 'unlinked-reference',
+      message: `${source} points at ${refKey(target)} for the Zendesk ${field.path}, which cannot be linked until someone acts (${ambiguity}); the Zendesk ${origin.record.ref.type} is not created until it is, since Zendesk would choose the ${field.path} itself.`,
+    };
+  }
+  if (directory.typeRead?.(target.system, target.type) !== true) return undefined;
+  return {
+    reason: 'unknown-reference',
+    message: `${source} points at ${refKey(target)} for the Zendesk ${field.path}, which is not among the SuperOffice ${target.type}s Tandem reads (a system, resource, external or retired associate, say); the Zendesk ${origin.record.ref.type} is not created until it points at one Tandem syncs, since Zendesk would choose the ${field.path} itself. Change it in SuperOffice.`,
+  };
+}
+
+/** Removes the wait recorded for a member's attribute (it turned out to be a hold). */
+function dropWait(waits: Wait[], member: string, attribute: string): void {
+  const index = waits.findIndex((wait) => wait.target === member && wait.attribute === attribute);
+  if (index >= 0) waits.splice(index, 1);
+}
+
+/** Trap 10: a closed Zendesk ticket refuses every update ("Status: closed prevents ticket update"). */
+function isClosedZendeskTicket(record: SourceRecord): boolean {
+  return record.ref.system === 'zendesk' && record.ref.type === 'ticket' && record.facts?.status === 'closed';
+}
+
+/**
+ * §2.4: Zendesk keeps a due date on tasks only. A ticket with another type keeps its type, and the
+ * due date is not written there (a ticket without a type becomes a task with it).
+ */
+function dueNeedsTask(
+  field: MemberField,
+  ref: RecordRef,
+  facts: RecordFacts | undefined,
+  value: string,
+): { readonly reason: HoldReason; readonly message: string } | undefined {
+  if (ref.system !== 'zendesk' || field.transform !== 'minutes-after-creation') return undefined;
+  const type = facts?.ticketType;
+  if (type === undefined || type === null || type === 'task') return undefined;
+  return {
+    reason: 'due-needs-task',
+    message: `Zendesk keeps due dates on tasks only and ticket ${ref.id} is a ${type}: it keeps its type, and the due date ${value} is not set there.`,
+  };
 }
 
 const noObservations: readonly AttributeObservation[] = [];
@@ -370,6 +531,27 @@ export function planEntity(entity: EntitySnapshot, context: PlanContext): Entity
     currentOf.push(current);
     for (const field of memberFields(ref.system, ref.type)) {
       const extracted = extractField(member, field, directory);
+      const clearedBy = extracted === undefined ? undefined : clearedByDeletion(member, field, extracted, directory);
+      if (clearedBy !== undefined) {
+        // Zendesk emptied the reference because its target was deleted there: not an edit to sync.
+        current.push(undefined);
+        holds.push({ entityId: entity.id, member: key, attribute: field.attribute, ...clearedBy });
+        continue; // known keeps the value from before, so the next plan sees the same
+      }
+      const chosen = extracted === undefined ? undefined : chosenByZendesk(member, field);
+      if (chosen !== undefined) {
+        // Zendesk filled in a value the create left out: it stands for "none", and is no edit.
+        current.push(noValue);
+        memberKnown[defaultKnownKey(field.attribute)] = chosen;
+        holds.push({
+          entityId: entity.id,
+          member: key,
+          attribute: field.attribute,
+          reason: 'zendesk-default',
+          message: `Zendesk made ${chosen} the ${field.path} of ${key} itself, since the SuperOffice record gives none; that is not synced back. Set one in SuperOffice to replace it.`,
+        });
+        continue;
+      }
       current.push(extracted);
       if (extracted === undefined) continue;
       if (extracted.kind === 'unresolved') {
@@ -466,7 +648,12 @@ export function planEntity(entity: EntitySnapshot, context: PlanContext): Entity
         });
         continue;
       }
-      const translation = translate(value, field, ref, directory);
+      const dueHold = value === null ? undefined : dueNeedsTask(field, ref, member.record.facts, value);
+      if (dueHold !== undefined) {
+        holds.push({ entityId: entity.id, member: key, attribute: field.attribute, ...dueHold });
+        continue;
+      }
+      const translation = translate(value, field, ref, directory, member.record.facts);
       if (translation.kind === 'wait') {
         keepDirty = true;
         waits.push({
@@ -514,7 +701,17 @@ export function planEntity(entity: EntitySnapshot, context: PlanContext): Entity
       written[field.attribute] = value;
       changes = true;
     }
-    if (changes) {
+    if (changes && isClosedZendeskTicket(member.record)) {
+      holds.push({
+        entityId: entity.id,
+        member: key,
+        attribute: undefined,
+        reason: 'closed-in-zendesk',
+        message: `closed in Zendesk: SuperOffice changes not applied (Zendesk ticket ${ref.id} is closed and takes no update; ${Object.keys(
+          written,
+        ).join(', ')} stay as they are there)`,
+      });
+    } else if (changes) {
       writes.push({ kind: 'update', entityId: entity.id, target: ref, values, attributes: written });
     }
   }
@@ -537,8 +734,23 @@ export function planEntity(entity: EntitySnapshot, context: PlanContext): Entity
     const values: Record<string, PropertyValue> = {};
     const written: Record<string, CanonicalValue> = {};
     let blocked = false;
+    const originIndex = members.indexOf(origin);
+    const originFields = memberFields(origin.record.ref.system, origin.record.ref.type);
     for (const field of memberFields('zendesk', zendeskType)) {
       const value = agreed.get(field.attribute);
+      if (field.defaultedOnCreate === true) {
+        // Zendesk would choose this value itself if the create left it out: never let it.
+        const seen = currentValueOf(currentOf[originIndex], originFields, field.attribute);
+        if (seen?.kind === 'unresolved') {
+          blocked = true;
+          const hold = unresolvableReference(origin, field, seen.ref, directory);
+          if (hold !== undefined) {
+            dropWait(waits, memberKeys[originIndex] as string, field.attribute);
+            holds.push({ entityId: entity.id, member: createTarget, attribute: field.attribute, ...hold });
+          }
+          continue;
+        }
+      }
       if (value === undefined) continue;
       const translation = translate(value, field, zendeskTarget, directory);
       if (translation.kind === 'wait') {
@@ -560,6 +772,7 @@ export function planEntity(entity: EntitySnapshot, context: PlanContext): Entity
           reason: translation.reason,
           message: translation.message,
         });
+        if (field.defaultedOnCreate === true) blocked = true; // created without it, Zendesk would choose
         continue;
       }
       values[field.path] = translation.wire;
@@ -620,7 +833,7 @@ export function planEntity(entity: EntitySnapshot, context: PlanContext): Entity
   const nextHolds: Record<string, string> = {};
   const newHolds: Hold[] = [];
   for (const hold of holds) {
-    const key = holdKey(hold.member, hold.attribute);
+    const key = holdKey(hold.member, hold.attribute, hold.reason);
     nextHolds[key] = hold.message;
     if (entity.holds[key] !== hold.message) newHolds.push(hold);
   }

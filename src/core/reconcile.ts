@@ -140,6 +140,25 @@ function settle(
   };
 }
 
+function baseCandidate(base: BaseValue): ConflictCandidateValue {
+  return { member: base.source, system: systemOfSource(base.source), value: base.value, changedAt: base.changedAt };
+}
+
+/**
+ * Whether edits met a value agreed earlier in the same cycle that never reached their members: the
+ * base was decided this cycle from another member, and the editing members had not been given it
+ * (the write to them found them edited, so the entity was planned again within the cycle).
+ */
+function metPendingValue(
+  edits: readonly AttributeObservation[],
+  base: BaseValue | undefined,
+  cycleId: string,
+): base is BaseValue {
+  if (base === undefined || base.cycleId !== cycleId) return false;
+  for (const seen of edits) if (seen.member === base.source || seen.known === base.value) return false;
+  return true;
+}
+
 export function reconcileAttribute(
   kind: EntityKind,
   attribute: string,
@@ -164,6 +183,11 @@ export function reconcileAttribute(
   if (edits !== undefined) {
     if (allSameValue(edits)) {
       const first = edits[0] as AttributeObservation;
+      if (metPendingValue(edits, base, cycleId)) {
+        // The agreed value was decided earlier in this cycle and its write found this member edited
+        // meanwhile (a conditional write's conflict): both are edits since the last agreement.
+        return settle(kind, attribute, base, [baseCandidate(base), ...edits.map(asCandidate)], false, policy, cycleId);
+      }
       const rule: DecisionRule = edits.length > 1 ? 'same-edit' : 'single-edit';
       return decidedOutcome(first.current, first.member, rule, cycleId, latestChange(edits));
     }
@@ -201,13 +225,7 @@ export function reconcileAttribute(
       }
       return settle(kind, attribute, base, valued.map(asCandidate), true, policy, cycleId);
     }
-    const baseCandidate: ConflictCandidateValue = {
-      member: base.source,
-      system: systemOfSource(base.source),
-      value: base.value,
-      changedAt: base.changedAt,
-    };
-    return settle(kind, attribute, base, [baseCandidate, ...valued.map(asCandidate)], true, policy, cycleId);
+    return settle(kind, attribute, base, [baseCandidate(base), ...valued.map(asCandidate)], true, policy, cycleId);
   }
 
   return { value: base?.value, base, decided: false };

@@ -11,7 +11,7 @@ export const syncErrorCodes = [
   'config', // wrong URL, missing setting, feature switched off
   'not_found', // the record does not exist (any more)
   'validation', // the system refused the values of one record
-  'conflict', // the record changed under us (412, 409): re-read and retry
+  'conflict', // the record changed under us (412, 409): taken in again and planned again, never written over
   'malformed', // the system answered something we cannot parse
   'bug', // our own mistake; never retried silently
 ] as const;

@@ -105,6 +105,48 @@ export const holdAttention: Readonly<Record<HoldReason, HoldAttention>> = {
       'Nothing here: it follows from the record it points at, which is listed with what to do; once that is fixed this one follows.',
     command: explain,
   },
+  'not-in-group': {
+    listedAs: 'on-purpose',
+    action:
+      'Nothing, unless this person should be the assignee: add their Zendesk user to the ticket’s group (or move the ticket to a group they are in); the next cycle assigns the ticket.',
+    command: explain,
+  },
+  'closed-in-zendesk': {
+    listedAs: 'on-purpose',
+    action:
+      'Nothing: Zendesk keeps a closed ticket as it is. If the change matters there, make a follow-up ticket in Zendesk.',
+    command: explain,
+  },
+  'due-needs-task': {
+    listedAs: 'on-purpose',
+    action:
+      'Nothing, unless the due date should be in Zendesk: Zendesk keeps due dates on tasks only, so make the ticket a task there; Tandem never changes its type.',
+    command: explain,
+  },
+  'zendesk-default': {
+    listedAs: 'on-purpose',
+    action:
+      'Nothing, unless the ticket should have another requester: give the SuperOffice ticket an owner; the next cycle sets that user as the requester.',
+    command: explain,
+  },
+  'unknown-reference': {
+    listedAs: 'person',
+    action:
+      'Give the SuperOffice record a value that points at a record Tandem syncs (a ticket owner who is an active internal user); the next cycle creates the Zendesk record.',
+    command: explain,
+  },
+  'unlinked-reference': {
+    listedAs: 'person',
+    action:
+      'Fix the record it points at (it is listed as ambiguous, with what to do); the next cycle creates the Zendesk record.',
+    command: explain,
+  },
+  'deleted-reference': {
+    listedAs: 'deletion',
+    action:
+      'Restore the deleted record in Zendesk to resume syncing this value; until then SuperOffice keeps its own (deletes are not synced).',
+    command: explain,
+  },
   'deleted-member': {
     listedAs: 'deletion',
     action:

@@ -112,6 +112,11 @@ export interface WriteCounts {
   /** Creates dropped because the record turned up another way (adopted after a crash). */
   readonly superseded: number;
   /**
+   * Updates that found their target changed since it was read (someone edited it meanwhile):
+   * nothing was written; the record as it is now was taken in and its entity planned again.
+   */
+  readonly conflicts: number;
+  /**
    * Updates left in the outbox because their target's read failed this cycle: written blind, they
    * could overwrite edits we have not seen. They go out in the first cycle that reads the type.
    */

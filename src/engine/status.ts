@@ -48,6 +48,8 @@ export interface StatusReport {
   /** Newest first. */
   readonly cycles: readonly CycleRecord[];
   readonly cursors: readonly CursorRecord[];
+  /** Who syncs the state now, as the caller found it (see StatusOptions.activeSync). */
+  readonly activeSync?: ActiveSync | null;
   readonly attention: {
     /** Every item, also those outside the page. */
     readonly total: number;
@@ -166,6 +168,7 @@ export async function collectStatus(store: StateStore, options: StatusOptions = 
     flows: flowStatus,
     cycles,
     cursors,
+    ...(options.activeSync === undefined ? {} : { activeSync: options.activeSync }),
     attention: {
       total: items.length,
       needsPerson: items.filter((item) => item.needsPerson).length,

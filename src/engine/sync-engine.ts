@@ -29,7 +29,14 @@ import {
   syncedRecordTypes,
   zendeskTypeOfKind,
 } from '../core/member-fields.js';
-import { type RecordRef, type RecordType, refKey, type SourceRecord, type SystemName } from '../core/model.js';
+import {
+  type PropertyValue,
+  type RecordRef,
+  type RecordType,
+  refKey,
+  type SourceRecord,
+  type SystemName,
+} from '../core/model.js';
 import { type EntityPlan, heldCreateOf, planEntity } from '../core/planner.js';
 import { nextAttemptAt } from '../core/retry-schedule.js';
 import { isSyncError, SyncError } from '../core/sync-error.js';
@@ -153,6 +160,8 @@ const linksPerGeneration = 25_000;
 const summariesPerGeneration = 20_000;
 
 const writeBatchSize = 100; // Zendesk bulk endpoints take at most 100 items
+/** Times a kind is planned again in one cycle after writes met concurrent edits. */
+const conflictReplans = 2;
 const matchBatchSize = 2000;
 
 /** Capped lists with complete counts. */
@@ -181,7 +190,16 @@ class ReportCollector {
     holds: 0,
     rejectedRecords: 0,
   };
-  readonly writes = { created: 0, updated: 0, unchanged: 0, failed: 0, superseded: 0, deferred: 0, calls: 0 };
+  readonly writes = {
+    created: 0,
+    updated: 0,
+    unchanged: 0,
+    failed: 0,
+    superseded: 0,
+    conflicts: 0,
+    deferred: 0,
+    calls: 0,
+  };
 
   constructor(private readonly limit: number) {}
 
@@ -344,6 +362,10 @@ export class SyncEngine {
    * never created it. Without any such record the pair was never synced: creates spend no lookups.
    */
   private unprovenCreates = new Set<RecordType>();
+  /** `system:type` keys whose read failed in the cycle under way. */
+  private unread: ReadonlySet<string> = new Set();
+  /** Kinds whose Zendesk records were found deleted while another kind was planned. */
+  private readonly deletedKinds = new Set<EntityKind>();
 
   constructor(options: SyncEngineOptions) {
     this.store = options.store;
@@ -408,6 +430,7 @@ export class SyncEngine {
     const cycleId = this.newId();
     this.links = new RecordCache(linksPerGeneration);
     this.summaries = new PartedCache(summariesPerGeneration);
+    this.deletedKinds.clear();
     const startedAt = this.now();
     const report = new ReportCollector(this.reportLimit);
     await this.store.beginCycle(cycleId, startedAt);
@@ -419,14 +442,32 @@ export class SyncEngine {
     let status: CycleReport['status'] = 'completed';
     try {
       const unread = await this.readFeeds(cycleId, options, connectors, report);
+      this.unread = unread;
       this.checkStop(options.signal);
       await this.matchRecords(cycleId, report);
       this.checkStop(options.signal);
       await this.markWantedPersons();
+      let conflictsSeen = 0;
       for (const kind of kindOrder) {
         this.checkStop(options.signal);
-        await this.planKind(kind, options.sweep, cycleId, report);
+        await this.planKind(kind, options.sweep, cycleId, report, connectors.zendesk);
         await this.writeKind(kind, cycleId, connectors, options.signal, report, unread);
+        // A write that met a concurrent edit left its entity dirty with the edit taken in: plan
+        // those again now (a bounded number of times; what is left waits for the next cycle).
+        for (let round = 0; round < conflictReplans && report.writes.conflicts > conflictsSeen; round++) {
+          conflictsSeen = report.writes.conflicts;
+          this.checkStop(options.signal);
+          await this.planKind(kind, false, cycleId, report, connectors.zendesk);
+          await this.writeKind(kind, cycleId, connectors, options.signal, report, unread);
+        }
+        conflictsSeen = report.writes.conflicts;
+        // Records found deleted while planning this kind belong to kinds planned before: plan those
+        // entities again now, so the deletion is reported in this cycle.
+        for (const planned of kindOrder.slice(0, kindOrder.indexOf(kind))) {
+          if (!this.deletedKinds.delete(planned)) continue;
+          await this.planKind(planned, false, cycleId, report, connectors.zendesk);
+          await this.writeKind(planned, cycleId, connectors, options.signal, report, unread);
+        }
       }
     } catch (error) {
       if (error instanceof CycleInterrupted || isAbort(error, options.signal)) {
@@ -703,12 +744,19 @@ export class SyncEngine {
     }
   }
 
-  private async planKind(kind: EntityKind, sweep: boolean, cycleId: string, report: ReportCollector): Promise<void> {
+  private async planKind(
+    kind: EntityKind,
+    sweep: boolean,
+    cycleId: string,
+    report: ReportCollector,
+    zendesk: Connector,
+  ): Promise<void> {
     let after: string | null = null;
     for (;;) {
       const entities = await this.store.loadNextEntities(kind, after, this.planBatchSize, sweep ? 'all' : 'dirty');
       if (entities.length === 0) return;
       after = (entities[entities.length - 1] as EntitySnapshot).id;
+      await this.confirmDeletedReferences(entities, zendesk);
       if (referencedKinds.has(kind)) {
         for (const entity of entities) {
           const summaries: MemberSummary[] = [];
@@ -732,6 +780,53 @@ export class SyncEngine {
     }
   }
 
+  /**
+   * Zendesk empties references to a record it deletes (deleting an organization clears its users'
+   * `organization_id`) and may report no deletion of the record itself. Where a Zendesk member's
+   * reference went from a linked record to none, that record is looked up; one that is gone is
+   * stored as deleted before the batch is planned, so the planner can tell Zendesk's consequence of
+   * a deletion (never synced) from a person's edit.
+   */
+  private async confirmDeletedReferences(entities: readonly EntitySnapshot[], zendesk: Connector): Promise<void> {
+    const suspects = new Map<RecordType, Map<string, string>>(); // type -> record id -> referenced entity
+    const kinds = new Map<RecordType, EntityKind>();
+    for (const entity of entities) {
+      for (const member of entity.members) {
+        const { ref } = member.record;
+        if (ref.system !== 'zendesk' || member.record.deleted) continue;
+        for (const field of memberFields(ref.system, ref.type)) {
+          const known = member.known[field.attribute];
+          if (field.references === undefined || member.record.values[field.path] !== null) continue;
+          if (known === undefined || known === null) continue;
+          const type = field.references.memberType.zendesk;
+          const target = (this.summaries.get(known) ?? (await this.store.membersOf([known])).get(known) ?? []).find(
+            (summary) => summary.ref.system === 'zendesk' && summary.ref.type === type,
+          );
+          if (target === undefined || target.deleted) continue;
+          kinds.set(type, field.references.kind);
+          const ofType = suspects.get(type) ?? new Map<string, string>();
+          ofType.set(target.ref.id, known);
+          suspects.set(type, ofType);
+        }
+      }
+    }
+    for (const [type, ids] of suspects) {
+      const found = new Set((await zendesk.readByIds(type, [...ids.keys()])).map((record) => record.ref.id));
+      const gone: SourceRecord[] = [];
+      for (const id of ids.keys()) {
+        if (found.has(id)) continue;
+        const stored = await this.store.getRecord({ system: 'zendesk', type, id });
+        if (stored !== undefined) gone.push({ ...stored.record, deleted: true });
+      }
+      if (gone.length === 0) continue;
+      await this.store.ingestPage('zendesk', type, gone, null, this.now());
+      const kind = kinds.get(type);
+      if (kind !== undefined) this.deletedKinds.add(kind);
+      for (const id of ids.keys()) if (!found.has(id)) this.summaries.forget(ids.get(id) as string);
+      this.log?.warn({ type, ids: gone.map((record) => record.ref.id) }, 'records deleted in Zendesk found');
+    }
+  }
+
   /** Fills the lookups a batch of plans needs, in a few store queries. */
   private async directoryFor(
     entities: readonly EntitySnapshot[],
@@ -750,6 +845,9 @@ export class SyncEngine {
           if (field.transform === 'reference' && field.references !== undefined && typeof raw === 'string') {
             refs.push({ system: ref.system, type: field.references.memberType[ref.system], id: raw });
           }
+          // What a reference pointed at before: a deletion in Zendesk may have emptied it since.
+          const known = field.references === undefined ? undefined : member.known[field.attribute];
+          if (typeof known === 'string') referenced.add(known);
           if (entity.kind === 'organization' && field.attribute === 'name') {
             const key = raw === undefined || raw === null ? undefined : organizationNameKey(raw.trim());
             entityNameKeys.push(key);
@@ -822,6 +920,7 @@ export class SyncEngine {
       nameHolder: (key) => holders.get(key) ?? claims.get(key),
       unlinkedReason: (ref) => ambiguities.get(refKey(ref)),
       heldCreate: (entityId) => heldCreates.get(entityId),
+      typeRead: (system, type) => !this.unread.has(`${system}:${type}`),
     };
     return {
       lookups,
@@ -1028,6 +1127,7 @@ export class SyncEngine {
       }
     }
     if (toSend.length > 0) {
+      const readNow = await this.targetsAsRead(toSend);
       const operations: WriteOperation[] = toSend.map((row) =>
         row.operation === 'create'
           ? {
@@ -1038,7 +1138,7 @@ export class SyncEngine {
               values: row.values,
               ...(row.label === null ? {} : { label: row.label }),
             }
-          : { kind: 'update', key: row.key, id: row.targetId ?? '', values: row.values },
+          : updateOperationOf(row, readNow.get(row.targetId ?? '')),
       );
       // Write-ahead: from here on, an earlier attempt of each create may have reached the system.
       await this.store.markOutboxAttempt(
@@ -1081,6 +1181,32 @@ export class SyncEngine {
         };
         if (outcome === undefined) {
           fail(new SyncError('bug', `the ${connector.system} connector returned no outcome for ${row.key}`));
+          continue;
+        }
+        if (outcome.status === 'conflict') {
+          if (outcome.record === undefined) {
+            fail(
+              new SyncError('conflict', `${targetOf(row)} changed since it was read; it is read again before a retry`),
+            );
+            continue;
+          }
+          // Someone edited the target since we read it: the plan is void. The record as it is now
+          // is a new observation; the entity is planned again from it (this cycle, or the next).
+          results.push({ key: row.key, status: 'conflict', record: outcome.record });
+          report.writes.conflicts++;
+          history.push({
+            entityId: row.entityId,
+            cycleId,
+            at,
+            event: 'write-conflict',
+            attribute: null,
+            member: targetOf(row),
+            rule: row.operation,
+            detail: {
+              values: { ...row.values },
+              message: `${targetOf(row)} changed in ${row.system} after Tandem read it; nothing was written, and the entity is planned again from the record as it is now`,
+            },
+          });
           continue;
         }
         if (outcome.status === 'failed') {
@@ -1183,4 +1309,33 @@ export class SyncEngine {
     // Created records joined their entities, updated ones may have changed flags.
     for (const row of rows) this.summaries.forget(row.entityId);
   }
+
+  /**
+   * The stored targets of a batch's updates, by id: what their plans were made against. An entity
+   * whose member changed is planned again before its rows are sent, so the stored record is the one
+   * the row's plan saw (patched with our own earlier writes).
+   */
+  private async targetsAsRead(rows: readonly OutboxRow[]): Promise<ReadonlyMap<string, SourceRecord>> {
+    const updates = rows.filter((row) => row.operation === 'update' && row.targetId !== null);
+    const first = updates[0];
+    if (first === undefined) return new Map();
+    const records = await this.store.membersOfType(
+      updates.map((row) => row.entityId),
+      first.system,
+      first.type,
+    );
+    return new Map(records.map((record) => [record.ref.id, record]));
+  }
+}
+
+/** An update row as the connector takes it: conditional on the target still holding what was read. */
+function updateOperationOf(row: OutboxRow, asRead: SourceRecord | undefined): WriteOperation {
+  const operation = { kind: 'update', key: row.key, id: row.targetId ?? '', values: row.values } as const;
+  if (asRead === undefined) return operation;
+  const expected: Record<string, PropertyValue> = {};
+  for (const path of Object.keys(row.values)) {
+    const value = asRead.values[path];
+    if (value !== undefined) expected[path] = value;
+  }
+  return { ...operation, expected: { values: expected, modifiedAt: asRead.modifiedAt } };
 }

@@ -45,6 +45,12 @@ export interface PropertyMapping {
   readonly readOnly?: 'superoffice' | 'zendesk';
   /** A side that accepts only some values; others leave both sides as they are. */
   readonly constraint?: { readonly system: 'superoffice' | 'zendesk'; readonly rule: WriteConstraint };
+  /**
+   * A side that fills the value in itself when a create leaves it out (Zendesk makes the API user
+   * the requester of a ticket created without one). A create there carries the translated value:
+   * it waits while the source's reference is not linked yet, and is held when it cannot be.
+   */
+  readonly defaultedOnCreate?: 'zendesk';
   /** Why the property behaves as it does, in one sentence for the generated document. */
   readonly note?: string;
 }
@@ -140,6 +146,7 @@ export const flows: readonly Flow[] = [
         references: 'user',
         constraint: { system: 'superoffice', rule: 'service-user-only' },
         note: 'A SuperOffice ticket owner is a Service user; a requester who is no Service user leaves the SuperOffice owner as it is.',
+        defaultedOnCreate: 'zendesk',
       },
       {
         superoffice: 'Person.PersonId',

@@ -12,6 +12,9 @@ function newDriver(connectionString: string): PostgresDriver {
   // An idle pooled connection the server ends (a restart, an administrator) is dropped by the pool
   // and the next query opens another; unheard, the pool's 'error' event would end the process.
   pool.on('error', () => undefined);
+  // Likewise a connection lost while a transaction holds it: the query in flight rejects with the
+  // cause, and that is how it is reported; the client's own 'error' event must not end the process.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return new PostgresDriver(pool);
 }
 

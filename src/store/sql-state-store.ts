@@ -378,7 +378,7 @@ export class SqlStateStore implements StateStore {
     system: SystemName,
     type: RecordType,
     records: readonly SourceRecord[],
-    cursor: string,
+    cursor: string | null,
     at: string,
   ): Promise<IngestResult> {
     // A page holds a record at most once (connector contract); should one repeat, the last copy counts.
@@ -444,10 +444,12 @@ export class SqlStateStore implements StateStore {
       );
       await this.markDirty(tx, [...dirty]);
       await this.dirtyReferrers(tx, [...referenced]);
-      await tx.run(
-        'INSERT INTO cursors (system, type, cursor, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (system, type) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at',
-        [system, type, cursor, at],
-      );
+      if (cursor !== null) {
+        await tx.run(
+          'INSERT INTO cursors (system, type, cursor, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (system, type) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at',
+          [system, type, cursor, at],
+        );
+      }
       return { received: records.length, changed: written.length };
     });
   }
@@ -1040,12 +1042,17 @@ export class SqlStateStore implements StateStore {
       const created: { outbox: OutboxRow; record: SourceRecord }[] = [];
       const merged: { outbox: OutboxRow; record: SourceRecord }[] = [];
       const updated: { outbox: OutboxRow; record: SourceRecord | undefined }[] = [];
+      const observed: { outbox: OutboxRow; record: SourceRecord }[] = [];
       for (const result of results) {
         const outbox = rows.get(result.key);
         if (outbox === undefined) continue;
         rows.delete(result.key); // a key reported twice counts once
         switch (result.status) {
           case 'superseded':
+            done.push(outbox.key);
+            break;
+          case 'conflict':
+            observed.push({ outbox, record: result.record });
             done.push(outbox.key);
             break;
           case 'failed':
@@ -1077,6 +1084,7 @@ export class SqlStateStore implements StateStore {
         merged.map(({ outbox }) => outbox.entityId),
       );
       await this.applyUpdated(tx, updated, at);
+      await this.applyObserved(tx, observed, at);
       await this.deleteOutbox(tx, done);
       await this.insertHistory(tx, history);
     });
@@ -1112,6 +1120,14 @@ export class SqlStateStore implements StateStore {
       items.map(({ record }) => record),
     );
     await this.dirtyReferrers(tx, [...new Set(items.map(({ outbox }) => outbox.entityId))]);
+    // A record adopted from an earlier attempt may have been edited since (it holds other values than
+    // the row wrote): its entity is planned again, as an update whose answer shows more is.
+    const edited = items.filter(({ outbox, record }) =>
+      Object.entries(outbox.values).some(
+        ([path, value]) => record.values[path] !== undefined && record.values[path] !== value,
+      ),
+    );
+    await this.markDirty(tx, [...new Set(edited.map(({ outbox }) => outbox.entityId))]);
   }
 
   /** Merges written attributes into the targets' known values and stores the records as they are now. */
@@ -1154,6 +1170,31 @@ export class SqlStateStore implements StateStore {
     );
     await this.insertKeys(tx, [...records.values()]);
     await this.markDirty(tx, [...dirty]);
+  }
+
+  /**
+   * Stores targets a conditional write found changed, as they are now (modification time included,
+   * even when the mapped content is the same: the next guard must name the current time), and
+   * dirties their rows' entities so they are planned again.
+   */
+  private async applyObserved(
+    tx: SqlExecutor,
+    observed: readonly { readonly outbox: OutboxRow; readonly record: SourceRecord }[],
+    at: string,
+  ): Promise<void> {
+    if (observed.length === 0) return;
+    await this.upsertRecordContents(
+      tx,
+      observed.map(({ record }) => ({ record, hash: contentHash(record) })),
+      at,
+    );
+    const records = observed.map(({ record }) => record);
+    await this.deleteKeys(
+      tx,
+      records.map((record) => record.ref),
+    );
+    await this.insertKeys(tx, records);
+    await this.markDirty(tx, [...new Set(observed.map(({ outbox }) => outbox.entityId))]);
   }
 
   async listFailedOutbox(limit: number): Promise<readonly OutboxRow[]> {

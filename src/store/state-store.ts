@@ -109,6 +109,7 @@ export type HistoryEvent =
   | 'planned' // a write went to the outbox
   | 'written' // a write succeeded (created, updated, unchanged)
   | 'write-failed'
+  | 'write-conflict' // the target changed since it was read: nothing written, planned again from the record as it is now
   | 'waiting' // a write waits for a dependency
   | 'held' // a value deliberately left as it is (read-only, agent-only, no counterpart, duplicate name)
   | 'unlinked' // a person took a record out of the entity (`tandem relink`/`unlink`; detail: to)
@@ -175,7 +176,13 @@ export type OutboxResult =
       readonly nextAttemptAt: string | null;
     }
   /** Drop the row: the entity got its record another way (a feed delivered the adopted create). */
-  | { readonly key: string; readonly status: 'superseded' };
+  | { readonly key: string; readonly status: 'superseded' }
+  /**
+   * Drop the row: its target changed since it was planned and nothing was written. `record` (the
+   * target as it is now) replaces the stored content, modification time included, keeping its
+   * link and known values; the row's entity becomes dirty, so it is planned again from it.
+   */
+  | { readonly key: string; readonly status: 'conflict'; readonly record: SourceRecord };
 
 export type CycleStatus = 'running' | 'completed' | 'interrupted' | 'failed';
 
@@ -251,7 +258,8 @@ export interface StateStore {
     system: SystemName,
     type: RecordType,
     records: readonly SourceRecord[],
-    cursor: string,
+    /** Null for records learnt outside the feed (a record found deleted): the feed's cursor stays. */
+    cursor: string | null,
     at: string,
   ): Promise<IngestResult>;
 

@@ -145,3 +145,48 @@ export function postgresSetupError(connectionString: string, error: unknown): St
   }
   return undefined;
 }
+
+const lostConnectionCodes = new Set([
+  // https://www.postgresql.org/docs/current/errcodes-appendix.html: class 08 (connection exception)
+  // and 57P01-57P03 (the server shut down or is not accepting connections yet).
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006',
+  '57P01',
+  '57P02',
+  '57P03',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+]);
+
+/**
+ * A failure of the database while Tandem was working (the connection lost, the server shut down,
+ * the disk full), found anywhere in an error's cause chain: the setup's trouble, not a bug. What the
+ * cycle stored stays stored; the next run goes on from there.
+ */
+export function databaseFailureOf(error: unknown): StoreSetupError | undefined {
+  for (let current: unknown = error, depth = 0; current !== undefined && depth < 8; depth++) {
+    const code = codeOf(current);
+    const message = messageOf(current);
+    if ((code !== undefined && lostConnectionCodes.has(code)) || /Connection terminated unexpectedly/i.test(message)) {
+      return new StoreSetupError(
+        'unreachable',
+        `the connection to the database failed while Tandem worked (${code ?? message}): what was done is saved. Check that the database runs and answers, then run Tandem again`,
+        { cause: error },
+      );
+    }
+    if (code === 'SQLITE_FULL') {
+      return new StoreSetupError(
+        'path',
+        'the disk that holds the state is full: what was done is saved. Free some space, then run Tandem again',
+        { cause: error },
+      );
+    }
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return undefined;
+}

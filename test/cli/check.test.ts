@@ -55,9 +55,11 @@ describe('tandem check', () => {
     expect(existsSync(join(directory, 'state.db'))).toBe(false);
     // One small page of each list (contacts, persons and users come from archive rows, tickets from
     // the Ticket list and one GET), the principal, and nothing written: a check costs a handful of calls.
+    // (It reads like a sweep, which also asks for the last 14 days' merges and deletions of persons
+    // and contacts: two calls each.)
     expect(superoffice.calls.count('GET /Ticket')).toBe(1);
     expect(superoffice.calls.count('GET /Ticket/{id}')).toBe(1);
-    expect(superoffice.calls.total).toBeLessThanOrEqual(8);
+    expect(superoffice.calls.total).toBeLessThanOrEqual(12);
     expect(superoffice.calls.writes).toBe(0);
     expect(zendesk.calls.writes).toBe(0);
   });
@@ -119,5 +121,19 @@ describe('tandem plan, the other command that proves a setup before the first sy
     const store = await openStore(db);
     expect(await store.listCycles(5)).toEqual([]);
     await store.close();
+  });
+});
+
+describe('a service URL that names no such API', () => {
+  it('is a setting to fix: `sync` exits 2 and says to check the URL', async () => {
+    const db = join(directory, 'wrong-url.db');
+    // The SuperOffice simulator's address given as the Zendesk account: it has no Zendesk API.
+    const result = await runTandem(
+      ['sync'],
+      environment({ TANDEM_DB: db, TANDEM_ZENDESK_URL: new URL(superoffice.url).origin }),
+    );
+    expect(result.stderr).toContain('No Zendesk API at');
+    expect(result.stderr).toContain('Check the URLs in your configuration');
+    expect(result.code).toBe(2);
   });
 });

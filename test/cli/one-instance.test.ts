@@ -124,6 +124,44 @@ if (!postgresAnswers && process.env.CI === undefined) {
     });
     oneInstance('PostgreSQL', () => adminUrl.replace(/\/[^/]*$/, `/${database}`));
 
+    it('a database connection lost during a sync is exit 3 with what to do, not a bug', async () => {
+      const url = adminUrl.replace(/\/[^/]*$/, `/${database}`);
+      expect((await runTandem(['sync'], environment(url))).code).toBe(0); // the state exists
+      // Another session holds the cycles table, so the next sync's first write waits on it ...
+      const blocker = new pg.Client({ connectionString: url });
+      await blocker.connect();
+      await blocker.query('BEGIN');
+      await blocker.query('LOCK TABLE cycles IN ACCESS EXCLUSIVE MODE');
+      const sync = startTandem(['sync'], environment(url));
+      // (Watched from a session of its own: within a transaction pg_stat_activity stays as first read.)
+      const observer = new pg.Client({ connectionString: url });
+      await observer.connect();
+      try {
+        // ... and while it waits, the server ends its connection (as a restart would).
+        for (;;) {
+          const waiting = await observer.query<{ pid: number }>(
+            "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'",
+            [database],
+          );
+          const pid = waiting.rows[0]?.pid;
+          if (pid !== undefined) {
+            await observer.query('SELECT pg_terminate_backend($1)', [pid]);
+            break;
+          }
+        }
+      } finally {
+        await observer.end();
+        await blocker.query('ROLLBACK');
+        await blocker.end();
+      }
+      const ended = await sync.done;
+      expect(ended.stderr).toMatch(
+        /the connection to the database failed while Tandem worked \((57P01|Connection terminated unexpectedly)\): what was done is saved/,
+      );
+      expect(ended.stderr).not.toContain('unexpected failure');
+      expect(ended.code).toBe(3);
+    });
+
     it('`run` stops with exit 4 when the connection that holds the lock is lost', async () => {
       const run = startTandem(['run', '--interval', '1'], environment(adminUrl.replace(/\/[^/]*$/, `/${database}`)));
       await run.waitForStderr(/"msg":"syncing"/);

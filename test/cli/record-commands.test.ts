@@ -9,7 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SyncError } from '../../src/core/sync-error.js';
-import { openStore } from '../../src/store/open-store.js';
+import { lockState, openStore } from '../../src/store/open-store.js';
 import { openHarness } from '../engine/harness.js';
 
 const tandem = resolve(dirname(fileURLToPath(import.meta.url)), '../../bin/tandem');
@@ -115,5 +115,27 @@ describe('retry, relink and unlink on the command line', () => {
     const again = await tandemRun(['unlink', '--yes', `zendesk:organization:${ids.acmeOrg}`], db);
     expect(again.code).toBe(2);
     expect(again.stderr).toContain('is the only record of its entity');
+  });
+});
+
+describe('the state lock', () => {
+  it('refuses a change by hand while a tandem syncs, and status names the sync or the abandoned cycle', async () => {
+    const store = await openStore(db);
+    await store.beginCycle('stuck-cycle', '2024-03-26T09:00:00.000Z');
+    await store.close();
+    const lock = await lockState(db);
+    try {
+      const refused = await tandemRun(['retry', '--failed'], db);
+      expect(refused.code).toBe(4);
+      expect(refused.stderr).toContain(`another tandem (pid ${process.pid}`);
+      const status = await tandemRun(['status'], db);
+      expect(status.stdout).toContain(`a tandem is syncing this state now (pid ${process.pid}`);
+      expect(status.stdout).not.toContain('[cycle');
+    } finally {
+      await lock.release();
+    }
+    const abandoned = await tandemRun(['status'], db);
+    expect(abandoned.stdout).toContain('[cycle abandoned] the last cycle (stuck-cycle');
+    expect(abandoned.stdout).toContain('no tandem is syncing: the process stopped during it');
   });
 });

@@ -176,4 +176,11 @@ describe('configuration', () => {
     const config = loadConfig({ env: { TANDEM_LOG_LEVEL: 'debug' }, cwd: dir });
     expect(config.origins).toEqual({ db: `db in ${join(dir, 'tandem.config.yaml')}`, logLevel: 'TANDEM_LOG_LEVEL' });
   });
+
+  it('says which connection a sync still needs by its YAML key when a YAML file is in use', () => {
+    const dir = emptyDir();
+    writeFileSync(join(dir, 'tandem.config.yaml'), 'zendesk:\n  url: https://acme.zendesk.com\n  oauthToken: t\n');
+    const config = loadConfig({ env: {}, cwd: dir });
+    expect(() => requireConnections(config)).toThrow(/superoffice\.url \(or TANDEM_SUPEROFFICE_URL\)/);
+  });
 });

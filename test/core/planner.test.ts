@@ -8,7 +8,13 @@ import {
   modifiedAtKnownKey,
 } from '../../src/core/entity.js';
 import type { PropertyValues, RecordRef } from '../../src/core/model.js';
-import { heldCreateOf, type PlannedCreate, type PlannedUpdate, planEntity } from '../../src/core/planner.js';
+import {
+  heldCreateOf,
+  holdReasonOf,
+  type PlannedCreate,
+  type PlannedUpdate,
+  planEntity,
+} from '../../src/core/planner.js';
 
 const t0 = '2024-03-26T08:00:00.000Z';
 const heldMessage = 'Zendesk organization names are unique and "acme" is already organization org-1';
@@ -161,5 +167,55 @@ describe('what the planner keeps of a member', () => {
   it('keeps the modification time it saw with the known values', () => {
     const plan = planEntity(wantedPerson(), context(true));
     expect(plan.known['superoffice:person:7']?.[modifiedAtKnownKey]).toBe(t0);
+  });
+});
+
+describe('a ticket create and the requester Zendesk would otherwise choose (issue 12 item 4)', () => {
+  const ticket = () =>
+    entity({
+      id: 'ticket-1',
+      kind: 'ticket',
+      members: [
+        member(
+          { system: 'superoffice', type: 'ticket', id: '5' },
+          { Title: 'Printer on fire', 'OwnedBy.AssociateId': '9', 'Person.PersonId': null },
+        ),
+      ],
+    });
+  const lookups = (fields: Partial<EntityDirectory>): EntityDirectory => ({
+    entityOf: () => undefined,
+    membersOf: () => undefined,
+    nameHolder: () => undefined,
+    unlinkedReason: () => undefined,
+    ...fields,
+  });
+  const plan = (directory: EntityDirectory) =>
+    planEntity(ticket(), { cycleId: 'c1', policy: defaultConflictPolicy, directory });
+
+  it('waits for an owner whose user was not read this cycle, and creates nothing meanwhile', () => {
+    const result = plan(lookups({ typeRead: () => false }));
+    expect(result.writes).toEqual([]);
+    expect(result.keepDirty).toBe(true);
+    expect(result.waits.map((wait) => wait.waitsFor)).toEqual(['superoffice:user:9']);
+    expect(result.activeHolds).toEqual([]);
+  });
+
+  it('holds the create, saying why, when the owner is not among the users read (it cannot resolve by waiting)', () => {
+    const result = plan(lookups({ typeRead: () => true }));
+    expect(result.writes).toEqual([]);
+    expect(result.keepDirty).toBe(true);
+    expect(result.waits).toEqual([]);
+    expect(result.activeHolds).toEqual([
+      expect.objectContaining({ reason: 'unknown-reference', member: 'zendesk:ticket:', attribute: 'requester' }),
+    ]);
+    expect(Object.keys(result.holds).map(holdReasonOf)).toEqual(['unknown-reference']);
+  });
+
+  it('holds the create when the owner is ambiguous', () => {
+    const result = plan(lookups({ typeRead: () => true, unlinkedReason: () => 'two users share the e-mail' }));
+    expect(result.writes).toEqual([]);
+    expect(result.activeHolds[0]?.message).toMatch(
+      /cannot be linked until someone acts \(two users share the e-mail\)/,
+    );
   });
 });

@@ -123,3 +123,33 @@ describe('three-way reconciliation of one attribute', () => {
     );
   });
 });
+
+describe('an edit that met a value agreed earlier in the same cycle (a write conflict)', () => {
+  // The base was decided in cycle c1 from SuperOffice; its write to Zendesk found Zendesk edited.
+  const decidedThisCycle: BaseValue = { ...base('SO edit'), cycleId: 'c1', changedAt: '2024-03-26T09:00:00Z' };
+
+  it('is a conflict the policy settles, not a later single edit', () => {
+    const outcome = reconcile(decidedThisCycle, [
+      seen('superoffice:contact:1', 'SO edit', 'SO edit'),
+      seen('zendesk:organization:9', 'ZD edit', 'Before', '2024-03-26T09:00:05Z'),
+    ]);
+    expect(outcome.conflict).toMatchObject({ rule: 'latest-wins', winner: { value: 'ZD edit' } });
+    expect(outcome.conflict?.candidates.map((candidate) => candidate.value).sort()).toEqual(['SO edit', 'ZD edit']);
+    const superofficeWins = reconcileAttribute(
+      'organization',
+      'name',
+      decidedThisCycle,
+      [seen('superoffice:contact:1', 'SO edit', 'SO edit'), seen('zendesk:organization:9', 'ZD edit', 'Before')],
+      { default: 'superoffice-wins' },
+      'c1',
+    );
+    expect(superofficeWins.value).toBe('SO edit');
+  });
+
+  it('is a single edit when the agreed value came from an earlier cycle, or had reached the member', () => {
+    expect(reconcile(base('SO edit'), [seen('zendesk:organization:9', 'ZD edit', 'SO edit')]).conflict).toBeUndefined();
+    expect(
+      reconcile(decidedThisCycle, [seen('zendesk:organization:9', 'ZD edit', 'SO edit')]).conflict,
+    ).toBeUndefined();
+  });
+});

@@ -94,4 +94,28 @@ describe('SuperOffice merges', () => {
     expect(await h.zendeskIdOf('contact', survivor.contactId)).toBe(organization);
     expect(h.zendesk.data.organization(organization ?? 0)?.name).toBe('New Name AS');
   });
+
+  it('follows a merge made after the last feed read even when a sweep comes first', async () => {
+    const old = h.superoffice.data.createPerson({ firstname: 'Ola', emails: [entityElement('ola@example.com')] });
+    const survivor = h.superoffice.data.createPerson({
+      firstname: 'Ola',
+      emails: [entityElement('ola.n@example.com')],
+    });
+    h.superoffice.data.createTicket({ title: 'VPN down', personId: old.personId });
+    await h.sync();
+    const zendeskUser = await h.zendeskIdOf('person', old.personId);
+
+    nextMinute();
+    h.superoffice.data.mergePersons(old.personId, survivor.personId);
+    // Later edits move the sweep's watermark well past the merge.
+    h.clock.advance(30 * 60_000);
+    h.superoffice.data.createPerson({ firstname: 'Late', emails: [entityElement('late@example.com')] });
+    await h.sync({ sweep: true });
+    await h.sync();
+
+    expect(await h.zendeskIdOf('person', survivor.personId)).toBe(zendeskUser);
+    expect(
+      await h.store.getRecord({ system: 'superoffice', type: 'person', id: String(old.personId) }),
+    ).toBeUndefined();
+  });
 });

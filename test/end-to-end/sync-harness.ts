@@ -28,8 +28,9 @@ import {
   type ZendeskSimulator,
   type ZendeskSimulatorOptions,
 } from '../../simulators/zendesk/index.js';
-import { openConnectors } from '../../src/cli/tenant.js';
+import { type Connectors, openConnectors } from '../../src/cli/tenant.js';
 import type { TandemConfig } from '../../src/config/config.js';
+import type { Connector } from '../../src/connectors/connector.js';
 import type { SuperOfficeRecordType, ZendeskRecordType } from '../../src/core/model.js';
 import type { CycleReport } from '../../src/engine/cycle-report.js';
 import { SyncEngine } from '../../src/engine/sync-engine.js';
@@ -50,6 +51,7 @@ export interface SyncHarnessOptions {
 /** A state store with its engine and connectors. */
 export interface HarnessState {
   readonly store: StateStore;
+  readonly connectors: Connectors;
   readonly engine: SyncEngine;
   close(): Promise<void>;
 }
@@ -59,6 +61,8 @@ export interface SyncHarness {
   readonly zendesk: ZendeskSimulator;
   readonly store: StateStore;
   readonly engine: SyncEngine;
+  /** The real connectors the engine uses (a test may build its own engine around them). */
+  readonly connectors: { readonly superoffice: Connector; readonly zendesk: Connector };
   /** The clock both simulators and the engine read (unless a test passed its own simulator clocks). */
   readonly clock: SimulatorClock;
   /** The SQLite file the store uses. */
@@ -138,6 +142,7 @@ export async function startSyncHarness(options: SyncHarnessOptions = {}): Promis
       const store = await openStore(db);
       return {
         store,
+        connectors,
         engine: new SyncEngine({ store, ...connectors, log: logger, clock: () => new Date(clock.now()) }),
         async close() {
           await Promise.allSettled([connectors.superoffice.close(), connectors.zendesk.close()]);
@@ -161,6 +166,7 @@ export async function startSyncHarness(options: SyncHarnessOptions = {}): Promis
       zendesk,
       store: tenant.store,
       engine: tenant.engine,
+      connectors: tenant.connectors,
       clock,
       dbPath,
       env,

@@ -2,7 +2,7 @@
  * A state with one of each attention item the engine harness can provoke, for tests of `status`
  * and for the transcript in the operator issue: a taken and a missing organization name, a
  * conflict, a deletion on each side, a write refused for good and one retried, two users sharing an
- * e-mail, a ticket waiting for one of them, a non-agent assignee, a person on no ticket, and a last
+ * e-mail, a ticket held for one of them (its owner), a non-agent assignee, a person on no ticket, and a last
  * cycle that was stopped.
  */
 import { SyncError } from '../../src/core/sync-error.js';

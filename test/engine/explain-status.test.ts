@@ -258,12 +258,12 @@ describe('status', () => {
       'person conflict conflict-latest-wins 1',
       'person hold duplicate-name 1',
       'person hold missing-name 1',
+      'person hold unlinked-reference 1',
       'person ambiguity not-linked 2',
       'person deletion deleted-in-superoffice 1',
       'person deletion deleted-in-zendesk 1',
       'itself failed-write retrying:transient 1',
       'itself hold agent-only 1',
-      'itself waiting dependency 1',
     ]);
     // Messages name records, never the internal ids of entities.
     const entityIds = status.attention.items.flatMap((item) => (item.entityId === null ? [] : [item.entityId]));

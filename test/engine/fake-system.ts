@@ -46,6 +46,8 @@ export class FakeSystem implements Connector {
   crashBeforeNextWrite = false;
   /** Whether write outcomes carry the record (the port allows both). */
   returnRecords = true;
+  /** Runs once before the next write is applied: a person editing between Tandem's read and its write. */
+  beforeNextWrite: (() => void) | undefined;
 
   constructor(
     readonly system: SystemName,
@@ -189,6 +191,9 @@ export class FakeSystem implements Connector {
       this.crashBeforeNextWrite = false;
       throw new CrashError('crash before the write reached the system');
     }
+    const before = this.beforeNextWrite;
+    this.beforeNextWrite = undefined;
+    before?.();
     const outcomes = operations.map((operation) => this.writeOne(type, operation));
     if (this.crashAfterNextWrite) {
       this.crashAfterNextWrite = false;
@@ -238,6 +243,11 @@ export class FakeSystem implements Connector {
         status: 'failed',
         error: new SyncError('not_found', `${type} ${operation.id} not found`),
       };
+    }
+    // A conditional update (the port's `expected`) is applied only while the record holds what was read.
+    const expected = operation.expected?.values ?? {};
+    if (Object.entries(expected).some(([path, value]) => (stored.record.values[path] ?? null) !== value)) {
+      return { key: operation.key, status: 'conflict', record: stored.record };
     }
     const unchanged = Object.entries(operation.values).every(([path, value]) => stored.record.values[path] === value);
     if (unchanged) return this.outcome(operation.key, 'unchanged', stored.record);

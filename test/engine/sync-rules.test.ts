@@ -382,6 +382,46 @@ describe('reconciliation', () => {
   });
 });
 
+describe('edits made between the read and the write (issue 12 item 3, issue 13 item 7)', () => {
+  it('writes nothing over an edit made after the read: the edit is taken in, planned again in the same cycle, and the policy decides', async () => {
+    const h = await open();
+    const contactId = h.superoffice.add('contact', { Name: 'Acme' });
+    await h.cycle();
+    const org = only(h.zendesk.all('organization'));
+    h.clock.advance(5);
+    h.superoffice.edit('contact', contactId, { Name: 'Acme SO' });
+    h.zendesk.beforeNextWrite = () => {
+      h.clock.advance(5);
+      h.zendesk.edit('organization', org.ref.id, { name: 'Acme ZD' });
+    };
+    const report = await h.cycle();
+
+    expect(report.writes.conflicts).toBe(1);
+    expect(h.zendesk.get('organization', org.ref.id)?.values.name).toBe('Acme ZD');
+    expect(h.superoffice.get('contact', contactId)?.values.Name).toBe('Acme ZD');
+    expect(report.conflicts).toEqual([expect.objectContaining({ attribute: 'name', rule: 'latest-wins' })]);
+    const history = await h.store.historyOf(report.conflicts[0]?.entityId ?? '');
+    expect(history.map((entry) => entry.event)).toEqual(expect.arrayContaining(['write-conflict', 'conflict']));
+    expect((await h.cycle()).writes.calls).toBe(0);
+  });
+
+  it('sends each update with what was read in its target, so a connector can refuse a stale write', async () => {
+    const h = await open();
+    const contactId = h.superoffice.add('contact', { Name: 'Acme' });
+    await h.cycle();
+    const org = only(h.zendesk.all('organization'));
+    h.superoffice.edit('contact', contactId, { Name: 'Acme SO' });
+    await h.cycle();
+    const update = h.zendesk.operations.at(-1)?.operation;
+    expect(update).toMatchObject({
+      kind: 'update',
+      id: org.ref.id,
+      values: { name: 'Acme SO' },
+      expected: { values: { name: 'Acme' }, modifiedAt: org.modifiedAt },
+    });
+  });
+});
+
 describe('references', () => {
   it('translates a person’s contact to the Zendesk organization created for it', async () => {
     const h = await open();

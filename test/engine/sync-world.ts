@@ -33,6 +33,8 @@ export type Command =
   | { readonly kind: 'crash'; readonly where: 'before-write' | 'after-write' | 'store'; readonly at: number }
   | { readonly kind: 'refuse'; readonly code: 'transient' | 'validation' }
   | { readonly kind: 'contact-name'; readonly side: SystemName; readonly index: number }
+  /** A cycle during which a person renames an organization in one system between Tandem's read and its write. */
+  | { readonly kind: 'window-name'; readonly side: SystemName; readonly index: number }
   | { readonly kind: 'person-phone'; readonly side: SystemName; readonly index: number; readonly phone: string | null }
   | { readonly kind: 'person-email'; readonly side: SystemName; readonly index: number }
   | { readonly kind: 'person-contact'; readonly side: SystemName; readonly index: number; readonly target: number }
@@ -72,6 +74,7 @@ const index = fc.nat(5);
 
 export const editCommand: fc.Arbitrary<Command> = fc.oneof(
   fc.record({ kind: fc.constant('contact-name' as const), side, index }),
+  fc.record({ kind: fc.constant('window-name' as const), side, index }),
   fc.record({ kind: fc.constant('person-phone' as const), side, index, phone: fc.constantFrom(...phones) }),
   fc.record({ kind: fc.constant('person-email' as const), side, index }),
   fc.record({ kind: fc.constant('person-contact' as const), side, index, target: index }),
@@ -267,6 +270,40 @@ export class World {
     return false;
   }
 
+  /**
+   * Runs a cycle in which a person renames an organization (or contact) right before Tandem's first
+   * write to that system reaches it: after Tandem read it, before its write. Logged like any edit.
+   */
+  private async renameDuringWrite(sideName: SystemName, position: number, unique: number): Promise<void> {
+    const system = sideName === 'superoffice' ? this.superoffice : this.zendesk;
+    const type = sideName === 'superoffice' ? 'contact' : 'organization';
+    const path = sideName === 'superoffice' ? 'Name' : 'name';
+    const record = this.pick(system, type, position);
+    if (record !== undefined) {
+      const linked = await this.linkedAcross(record.ref);
+      const value = `${sideName} window ${record.ref.id} v${unique}`;
+      system.beforeNextWrite = () => {
+        const current = system.get(type, record.ref.id);
+        if (current === undefined || current.deleted) return;
+        const before = canonicalText(current.values[path] ?? null);
+        system.edit(type, record.ref.id, { [path]: value });
+        if (linked && before !== canonicalText(value))
+          this.edits.push({
+            ref: record.ref,
+            attribute: 'name',
+            value: canonicalText(value),
+            sequence: ++this.sequence,
+          });
+      };
+    }
+    this.clock.advance(60);
+    try {
+      await this.engine().runCycle();
+    } finally {
+      system.beforeNextWrite = undefined;
+    }
+  }
+
   /** Applies one command; a crash leaves the store as a killed process would. */
   async apply(command: Command): Promise<void> {
     const unique = ++this.counter;
@@ -297,6 +334,9 @@ export class World {
         this.zendesk.crashAfterNextWrite = false;
         return;
       }
+      case 'window-name':
+        await this.renameDuringWrite(command.side, command.index, unique);
+        return;
       case 'contact-name': {
         if (command.side === 'superoffice') {
           const contact = this.pick(this.superoffice, 'contact', command.index);

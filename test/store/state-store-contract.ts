@@ -478,6 +478,63 @@ export function stateStoreContract(name: string, factory: StoreFactory): void {
         expect(await store.countDueOutbox('superoffice', 'contact', '2099-01-01T00:00:00.000Z')).toBe(0);
       }));
 
+    it('takes in the record a conditional write found edited: drops the row, keeps link and known values, replans the entity', () =>
+      withStore(async (store) => {
+        await linkedContact(store);
+        await store.commitPlans([plan('E1', [updateRow('E1', '1', 'Ours')], { wasDirty: true })], 'c1', at);
+        const later = '2024-03-26T09:00:00.000Z';
+        // The same mapped content with a later time is stored too: the next guard must name it.
+        const edited = contact('1', 'Theirs', later);
+        await store.completeOutbox(
+          [{ key: 'update:superoffice:contact:1', status: 'conflict', record: edited }],
+          [],
+          at,
+        );
+        expect(await store.outboxOf('E1')).toEqual([]);
+        const stored = await store.getRecord(edited.ref);
+        expect(stored?.record).toEqual(edited);
+        expect(stored?.entityId).toBe('E1');
+        expect(await store.listDirtyEntities('organization', null, 10)).toEqual(['E1']);
+        const [entity] = await store.loadEntities(['E1']);
+        await store.commitPlans([plan('E1', [], { wasDirty: entity?.dirty ?? false })], 'c2', at);
+        const sameContent = contact('1', 'Theirs', '2024-03-26T10:00:00.000Z');
+        await store.commitPlans([plan('E1', [updateRow('E1', '1', 'Ours')], { wasDirty: false })], 'c3', at);
+        await store.completeOutbox(
+          [{ key: 'update:superoffice:contact:1', status: 'conflict', record: sameContent }],
+          [],
+          at,
+        );
+        expect((await store.getRecord(edited.ref))?.record.modifiedAt).toBe('2024-03-26T10:00:00.000Z');
+        expect(await store.listDirtyEntities('organization', null, 10)).toEqual(['E1']);
+      }));
+
+    it('stores records learnt outside a feed without moving the feed’s cursor', () =>
+      withStore(async (store) => {
+        await store.ingestPage('superoffice', 'contact', [contact('1', 'Acme')], 'cursor-1', at);
+        await store.ingestPage('superoffice', 'contact', [{ ...contact('1', 'Acme'), deleted: true }], null, at);
+        expect(await store.getCursor('superoffice', 'contact')).toBe('cursor-1');
+        expect((await store.getRecord({ system: 'superoffice', type: 'contact', id: '1' }))?.record.deleted).toBe(true);
+      }));
+
+    it('replans an entity whose created record was adopted with other values than the create wrote', () =>
+      withStore(async (store) => {
+        await linkedContact(store);
+        await store.commitPlans([plan('E1', [createRow('E1', 'Acme')], { wasDirty: true })], 'c1', at);
+        const adopted: SourceRecord = {
+          ref: { system: 'zendesk', type: 'organization', id: '77' },
+          values: { name: 'Renamed in Zendesk since the first attempt' },
+          modifiedAt: at,
+          deleted: false,
+          facts: { externalId: 'superoffice:contact:1' },
+        };
+        await store.completeOutbox(
+          [{ key: 'create:zendesk:organization:E1', status: 'created', record: adopted }],
+          [],
+          at,
+        );
+        expect(await store.listDirtyEntities('organization', null, 10)).toEqual(['E1']);
+      }));
+
     it('forgets the references a later plan no longer makes, and keeps the ones it makes again', () =>
       withStore(async (store) => {
         await linkedContact(store, 'ORG');
@@ -834,12 +891,12 @@ export function stateStoreContract(name: string, factory: StoreFactory): void {
           'conflict conflict-latest-wins 1',
           'hold duplicate-name 1',
           'hold missing-name 1',
+          'hold unlinked-reference 1',
           'ambiguity not-linked 2',
           'deletion deleted-in-superoffice 1',
           'deletion deleted-in-zendesk 1',
           'failed-write retrying:transient 1',
           'hold agent-only 1',
-          'waiting dependency 1',
         ]);
         const flowLine = (name: string) => {
           const flow = status.flows.find((candidate) => candidate.flow === name);
@@ -849,7 +906,7 @@ export function stateStoreContract(name: string, factory: StoreFactory): void {
         expect(flowLine('person')).toEqual([2, 1, { ...none, outOfScope: 1 }]);
         expect(flowLine('contact')).toEqual([6, 1, { ...none, failed: 2, held: 3 }]);
         expect(flowLine('user')).toEqual([3, 1, { ...none, ambiguous: 2 }]);
-        // Every record is counted once (the waiting ticket may be linked or not: the requester rule decides).
+        // Every record is counted once (the ticket whose owner is ambiguous is held, not created).
         for (const flow of status.flows) {
           const notLinked = Object.values(flow.notLinked).reduce((sum, count) => sum + count, 0);
           expect(flow.linked + notLinked).toBe(flow.records);
@@ -882,9 +939,9 @@ export function stateStoreContract(name: string, factory: StoreFactory): void {
         expect(after.attention.byReason.map((group) => `${group.kind} ${group.reason} ${group.count}`)).toEqual([
           'conflict conflict-latest-wins 1',
           'hold missing-name 1',
+          'hold unlinked-reference 1',
           'ambiguity not-linked 2',
           'hold agent-only 1',
-          'waiting dependency 1',
         ]);
       } finally {
         await harness.close();

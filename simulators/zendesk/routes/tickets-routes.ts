@@ -153,7 +153,11 @@ export function registerTicketRoutes(app: FastifyInstance, context: SimulatorCon
         updateManyOutcome(
           planned,
           ticketInput,
-          (id, input) => state.updateTicket(id, input, caller),
+          (id, input) => {
+            // §6.3 documents the guard for Update Ticket only; by default the bulk endpoint ignores it.
+            const { safe_update: _safe, updated_stamp: _stamp, ...unguarded } = input;
+            return state.updateTicket(id, state.knobs.bulkTicketUpdatesHonourSafeUpdate ? input : unguarded, caller);
+          },
           'TicketUpdateFailed',
         ),
     });

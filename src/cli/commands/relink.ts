@@ -5,7 +5,7 @@ import { timeOrderedIds } from '../../engine/time-ordered-id.js';
 import { confirmOrStop } from '../confirm.js';
 import { CliFailure } from '../failure.js';
 import { parseRecordRef } from '../record-argument.js';
-import { openStateStore } from '../tenant.js';
+import { openStateForChange } from '../tenant.js';
 
 export function relinkCommand(): CommandUnknownOpts {
   return new Command('relink')
@@ -18,7 +18,8 @@ export function relinkCommand(): CommandUnknownOpts {
     .action(async (recordText, otherText, options) => {
       const ref = parseRecordRef(recordText);
       const other = parseRecordRef(otherText);
-      const store = await openStateStore(loadConfig());
+      const state = await openStateForChange(loadConfig());
+      const { store } = state;
       try {
         const change = await prepareRelink(store, ref, other, new Date().toISOString(), timeOrderedIds());
         if ('refused' in change) throw new CliFailure(change.refused);
@@ -27,7 +28,7 @@ export function relinkCommand(): CommandUnknownOpts {
         await change.apply();
         process.stdout.write(`linked; \`tandem explain ${recordText}\` shows it, and the next cycle syncs it\n`);
       } finally {
-        await store.close();
+        await state.close();
       }
     });
 }

@@ -3,7 +3,7 @@ import { loadConfig } from '../../config/config.js';
 import { retryWrites } from '../../engine/record-actions.js';
 import { CliFailure } from '../failure.js';
 import { parseRecordTarget } from '../record-argument.js';
-import { openStateStore } from '../tenant.js';
+import { openStateForChange } from '../tenant.js';
 
 export function retryCommand(): CommandUnknownOpts {
   return new Command('retry')
@@ -17,7 +17,8 @@ export function retryCommand(): CommandUnknownOpts {
         throw new CliFailure('name one record (e.g. tandem retry superoffice:contact:14) or pass --failed, not both');
       }
       const target = recordText === undefined ? 'every-failed' : parseRecordTarget(recordText);
-      const store = await openStateStore(loadConfig());
+      const state = await openStateForChange(loadConfig());
+      const { store } = state;
       try {
         const result = await retryWrites(store, target, new Date().toISOString());
         if ('refused' in result) throw new CliFailure(result.refused);
@@ -28,7 +29,7 @@ export function retryCommand(): CommandUnknownOpts {
             : `${result.keys.length} failed write${result.keys.length === 1 ? '' : 's'} of ${what} ${result.keys.length === 1 ? 'is' : 'are'} due now: the next cycle (\`tandem sync\`, or a running \`tandem run\`) sends ${result.keys.length === 1 ? 'it' : 'them'}\n`,
         );
       } finally {
-        await store.close();
+        await state.close();
       }
     });
 }

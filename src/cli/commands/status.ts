@@ -2,7 +2,7 @@ import { Command, type CommandUnknownOpts, InvalidArgumentError } from '@command
 import { loadConfig } from '../../config/config.js';
 import type { AttentionItem } from '../../engine/attention.js';
 import { collectStatus, type FlowStatus, type StatusReport } from '../../engine/status.js';
-import { openStateStore } from '../tenant.js';
+import { activeSyncOf, openStateStore } from '../tenant.js';
 
 /** Items a terminal shows per page; `--json` gives every item unless `--limit` says otherwise. */
 const textPage = 25;
@@ -46,6 +46,10 @@ export function statusLines(report: StatusReport): string[] {
     if (notLinked !== undefined) lines.push(notLinked);
   }
   lines.push('', 'last cycles:');
+  if (report.activeSync !== undefined && report.activeSync !== null) {
+    const { pid, host, since } = report.activeSync;
+    lines.push(`  a tandem is syncing this state now (pid ${pid} on ${host}, since ${since})`);
+  }
   if (report.cycles.length === 0) lines.push('  none yet: run `tandem sync`');
   for (const cycle of report.cycles) lines.push(`  ${cycle.startedAt}  ${cycle.status.padEnd(11)} ${cycle.id}`);
   lines.push('', 'cursors:');
@@ -91,12 +95,17 @@ export function statusCommand(): CommandUnknownOpts {
     .option('--limit <items>', `attention items to show (text: ${textPage} by default)`, count)
     .option('--offset <items>', 'attention items to skip, to page through them', count)
     .action(async (options) => {
-      const store = await openStateStore(loadConfig());
+      const config = loadConfig();
+      const store = await openStateStore(config);
       try {
         const limit = options.limit ?? (options.json === true ? undefined : textPage);
+        // Whether the last cycle still runs or was abandoned, only the state's lock can tell.
+        const [last] = await store.listCycles(1);
+        const activeSync = last?.status === 'running' ? await activeSyncOf(config) : undefined;
         const report = await collectStatus(store, {
           ...(limit === undefined ? {} : { limit }),
           ...(options.offset === undefined ? {} : { offset: options.offset }),
+          ...(activeSync === undefined ? {} : { activeSync }),
         });
         process.stdout.write(
           options.json ? `${JSON.stringify(report, null, 2)}\n` : `${statusLines(report).join('\n')}\n`,

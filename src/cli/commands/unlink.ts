@@ -5,7 +5,7 @@ import { timeOrderedIds } from '../../engine/time-ordered-id.js';
 import { confirmOrStop } from '../confirm.js';
 import { CliFailure } from '../failure.js';
 import { parseRecordRef } from '../record-argument.js';
-import { openStateStore } from '../tenant.js';
+import { openStateForChange } from '../tenant.js';
 
 export function unlinkCommand(): CommandUnknownOpts {
   return new Command('unlink')
@@ -16,7 +16,8 @@ export function unlinkCommand(): CommandUnknownOpts {
     .option('--yes', 'do not ask (for scripts)')
     .action(async (recordText, options) => {
       const ref = parseRecordRef(recordText);
-      const store = await openStateStore(loadConfig());
+      const state = await openStateForChange(loadConfig());
+      const { store } = state;
       try {
         const change = await prepareUnlink(store, ref, new Date().toISOString(), timeOrderedIds());
         if ('refused' in change) throw new CliFailure(change.refused);
@@ -25,7 +26,7 @@ export function unlinkCommand(): CommandUnknownOpts {
         await change.apply();
         process.stdout.write(`unlinked; \`tandem explain ${recordText}\` shows it\n`);
       } finally {
-        await store.close();
+        await state.close();
       }
     });
 }

@@ -1,94 +1,49 @@
 /**
  * The SuperOffice CRM Web API (REST v1) connector. Facts: ../shared/docs/superoffice-api.md.
  *
- * Reads. Change detection pages archive lists that carry each row's key and exact change stamp
- * (superoffice-feeds.ts): tickets by `lastChanged`, persons and contacts by the `updated` field of
- * their tables through the Dynamic provider, all with `afterTime` from the last read's watermark
- * minus a short overlap; a row whose stamp is unchanged since it was read costs no GET, so a quiet
- * cycle makes a few list calls whatever the tenant's size. Soft deletes come from the
- * RecyclePerson / RecycleContact archives; users are a scan of InternalUsers (no updated column),
- * de-duplicated by content; a user that left the list or retired is reported deleted.
- * Every list is paged by primary key (`<key> gt <last>` + `$orderBy=<key>` + `$top`), one
- * ChangePage per list page. Contacts and persons are read from their list rows (a person with its
- * e-mail and private-phone rows); a ticket with `GET /Ticket/{id}`, because only the entity
- * documents the owner as an associate id and TimeToReply in minutes (docs/connectors.md). A record
- * that fails on its own is rejected; a failed GET is read again with back-off (cursor `retry`); the
- * rest of its page goes on. Merges come from the merge/move log, proven before they are reported. `readAll` is the feed
- * read from the beginning: the sweep that also finds what no stamp shows (an e-mail- or
- * phone-only edit may leave `updated` alone: §9 item 2).
+ * Reads. The change feeds (superoffice-change-feed.ts) page archive lists that carry each row's
+ * key and exact change stamp, with `afterTime` from the last read's watermark minus a short
+ * overlap, so a quiet cycle makes a few list calls whatever the tenant's size; contacts and
+ * persons come from their rows, tickets with `GET /Ticket/{id}` (only the entity documents the
+ * owner as an associate id and TimeToReply in minutes: docs/connectors.md). A record that fails on
+ * its own is rejected and read again with back-off; merges come from the merge/move log. `readAll`
+ * is the feed read from the beginning: the sweep that also finds what no stamp shows (an e-mail-
+ * or phone-only edit may leave `updated` alone: §9 item 2).
  *
  * Writes. Updates only (the sync never creates in SuperOffice). Each update reads the entity,
- * sends a JSON Patch of just the owned properties with `If-Unmodified-Since` and `test` guards
- * (superoffice-patches.ts), and on 412/409 reads again and retries. A user's `personEmail` and
+ * checks it still holds what the engine read, and sends a JSON Patch of just the owned properties
+ * with `If-Unmodified-Since` and `test` guards (superoffice-patches.ts); a record that changed
+ * (before the PATCH, or 412/409 during it) is reported as a `conflict`, never written over. A user's `personEmail` and
  * `contactId` live on the user's person and are written there.
  */
-import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import type { PropertyValues, RecordType, SourceRecord } from '../../core/model.js';
-import { retryDelaySeconds } from '../../core/retry-schedule.js';
 import { isSyncError, SyncError, type SyncErrorCode } from '../../core/sync-error.js';
 import type {
   ChangePage,
   Connector,
   ReadOptions,
-  RecordMerge,
   RejectedRecord,
+  UpdateCondition,
   WriteOperation,
   WriteOutcome,
 } from '../connector.js';
 import { type ErrorDescription, HttpClient, headerValue, type ResponseInfo, type WaitInfo } from '../http-client.js';
-import {
-  decodeCursor,
-  encodeCursor,
-  type FeedCursor,
-  type FeedProgress,
-  type FeedType,
-  retryAttempts,
-  retryDueMs,
-  retryEntry,
-  seenEntry,
-  seenHash,
-  seenModifiedMs,
-} from './change-feed-cursor.js';
+import { stillHolds } from '../record-condition.js';
+import type { FeedType } from './change-feed-cursor.js';
+import { parseRow, SuperOfficeChangeFeed } from './superoffice-change-feed.js';
 import { type SuperOfficeAuth, SuperOfficeCredentials } from './superoffice-credentials.js';
 import { hasOffset, httpDate, wireDateToMillis } from './superoffice-dates.js';
-import {
-  type ArchiveListQuery,
-  type ContentFeedType,
-  feedDefinitions,
-  mergeLogPage,
-  type PersonSelection,
-  personElementsPage,
-  personIdsPerQuery,
-  recyclePage,
-  userPage,
-} from './superoffice-feeds.js';
+import { type ArchiveListQuery, type ContentFeedType, userPage } from './superoffice-feeds.js';
 import { contactPatch, type PatchOperation, personPatch, ticketPatch } from './superoffice-patches.js';
-import {
-  contactRecord,
-  contactRowRecord,
-  deletedRecord,
-  personRecord,
-  personRowRecord,
-  ticketRecord,
-  userRecord,
-} from './superoffice-records.js';
+import { contactRecord, personRecord, ticketRecord, userRecord } from './superoffice-records.js';
 import { TenantHost } from './superoffice-tenant-host.js';
 import {
   archiveAnswerSchema,
-  changeRowSchema,
   contactEntitySchema,
-  contactRowSchema,
-  emailRowSchema,
   errorBodySchema,
-  keyRowSchema,
-  mergeLogRowSchema,
   personEntitySchema,
-  personRowSchema,
-  phoneRowSchema,
   principalSchema,
-  type RankedElement,
-  recycleRowSchema,
   ticketEntitySchema,
   userRowSchema,
   type WireContact,
@@ -132,8 +87,6 @@ export interface SuperOfficeConnectorOptions {
   minRetryDelayMs?: number;
   maxRetryDelayMs?: number;
   timeoutMs?: number;
-  /** Times an update is re-read and re-sent after SuperOffice reports a concurrent change (412/409); default 3. */
-  conflictRetries?: number;
 }
 
 /** Read failures that concern one record: it is set aside, the rest of its type is read. */
@@ -169,10 +122,6 @@ function describeErrorBody(status: number, body: string): ErrorDescription {
   return { message: text === '' ? `HTTP ${status}` : text.slice(0, 200) };
 }
 
-function contentHash(record: SourceRecord): string {
-  return createHash('sha1').update(JSON.stringify(record)).digest('base64url').slice(0, 12);
-}
-
 function isConflict(error: unknown): error is SyncError {
   return isSyncError(error) && error.code === 'conflict';
 }
@@ -185,16 +134,23 @@ export class SuperOfficeConnector implements Connector {
   readonly #tenantTimeZone: string;
   /** Set once a ticket answer carried offsets: SuperOffice honours SO-TimeZone, so zone-less dates are UTC too. */
   #timeZoneHonoured = false;
-  readonly #conflictRetries: number;
-  readonly #clock: () => number;
+  readonly #feeds: SuperOfficeChangeFeed;
 
   constructor(options: SuperOfficeConnectorOptions) {
     this.#pageSize = options.pageSize ?? 500;
     this.#overlapMs = (options.overlapSeconds ?? 600) * 1000;
-    // The same clock as the credentials': it also times the back-off of records set aside.
-    this.#clock = options.now ?? Date.now;
+    const pageSize = this.#pageSize;
+    const overlapMs = this.#overlapMs;
+    this.#feeds = new SuperOfficeChangeFeed({
+      list: (query) => this.#list(query),
+      readRecord: (type, id) => this.#readRecordOrRejection(type, id),
+      // The same clock as the credentials': it also times the back-off of records set aside.
+      now: options.now ?? Date.now,
+      timeZone: () => this.#timeZone,
+      pageSize,
+      overlapMs,
+    });
     this.#tenantTimeZone = options.tenantTimeZone ?? 'UTC';
-    this.#conflictRetries = options.conflictRetries ?? 3;
     const credentials = new SuperOfficeCredentials(options.auth, {
       ...(options.environmentUrl === undefined ? {} : { environmentUrl: options.environmentUrl }),
       ...(options.now === undefined ? {} : { now: options.now }),
@@ -234,11 +190,11 @@ export class SuperOfficeConnector implements Connector {
   }
 
   readChanges(type: RecordType, cursor: string | null, options: ReadOptions = {}): AsyncIterable<ChangePage> {
-    return this.#feed(type, cursor, options.signal);
+    return this.#feeds.read(this.#feedType(type), cursor, options.signal);
   }
 
   readAll(type: RecordType, options: ReadOptions = {}): AsyncIterable<ChangePage> {
-    return this.#feed(type, null, options.signal);
+    return this.#feeds.read(this.#feedType(type), null, options.signal, true);
   }
 
   async readByIds(type: RecordType, ids: readonly string[]): Promise<readonly SourceRecord[]> {
@@ -271,347 +227,6 @@ export class SuperOfficeConnector implements Connector {
   #feedType(type: RecordType): FeedType {
     if (type === 'person' || type === 'contact' || type === 'ticket' || type === 'user') return type;
     throw new SyncError('bug', `SuperOffice has no record type ${type}`);
-  }
-
-  async *#feed(
-    type: RecordType,
-    cursorText: string | null,
-    signal: AbortSignal | undefined,
-  ): AsyncGenerator<ChangePage> {
-    const feedType = this.#feedType(type);
-    const start = decodeCursor(feedType, cursorText);
-    if (feedType === 'user') {
-      yield* this.#userScan(start, signal);
-      return;
-    }
-    const definition = feedDefinitions[feedType];
-    const since = start?.since ?? null;
-    const seen: Record<string, string> = { ...start?.seen };
-    const retry: Record<string, string> = { ...start?.retry };
-    let progress: FeedProgress = start?.progress ?? {
-      phase: since === null || definition.recycle === undefined ? 'live' : 'deleted',
-      afterId: 0,
-      high: since,
-    };
-    const lower = since === null ? null : since - this.#overlapMs;
-    const cursor = (next: FeedProgress | undefined): string => {
-      const retryPart = Object.keys(retry).length === 0 ? {} : { retry };
-      return next === undefined
-        ? encodeCursor({
-            v: 1,
-            type: feedType,
-            since: progress.high,
-            seen: this.#pruned(seen, progress.high),
-            ...retryPart,
-          })
-        : encodeCursor({ v: 1, type: feedType, since, seen, progress: next, ...retryPart });
-    };
-
-    // Records whose read failed on their own earlier: read again once their back-off has passed.
-    if (start !== null && start.progress === undefined) {
-      const page = await this.#retryDue(feedType, seen, retry);
-      if (page.records.length > 0 || page.rejected.length > 0) {
-        yield changePage(page.records, cursor(progress), page.rejected);
-      }
-    }
-
-    // Merges since the last read: the merged-away record vanishes without a trace but this log (§7).
-    if (progress.phase === 'deleted' && definition.mergeTable !== undefined && lower !== null) {
-      const page = await this.#mergesSince(feedType, definition.mergeTable, lower, signal);
-      for (const merge of page.merges) {
-        delete seen[merge.from];
-        delete retry[merge.from];
-      }
-      for (const record of page.records) {
-        const modifiedMs = record.modifiedAt === null ? null : Date.parse(record.modifiedAt);
-        this.#remember(seen, record, modifiedMs);
-      }
-      if (page.merges.length > 0 || page.rejected.length > 0) {
-        yield { ...changePage(page.records, cursor(progress), page.rejected), merges: page.merges };
-      }
-    }
-
-    // Soft deletes since the last read: they vanish from the lists and show in the recycle bin (§7).
-    if (progress.phase === 'deleted' && definition.recycle !== undefined && lower !== null) {
-      const recycle = definition.recycle;
-      const schema = recycleRowSchema(recycle.keyColumn, recycle.dateColumn);
-      for (;;) {
-        signal?.throwIfAborted();
-        const rows = await this.#list(recyclePage(recycle, progress.afterId, lower, this.#pageSize));
-        const records: SourceRecord[] = [];
-        const rejected: RejectedRecord[] = [];
-        let lastId = progress.afterId;
-        let high = progress.high;
-        for (const raw of rows) {
-          const result = readRow(schema, raw, recycle.keyColumn, recycle.path);
-          if (result.key !== null) lastId = Math.max(lastId, result.key);
-          if (!result.ok) {
-            rejected.push(rejection(feedType, result));
-            continue;
-          }
-          const id = cellNumber(result.row[recycle.keyColumn]);
-          const deletedMs = wireDateToMillis(String(result.row[recycle.dateColumn]));
-          high = maxOf(high, deletedMs);
-          delete retry[String(id)];
-          const record = deletedRecord(feedType, id, deletedMs === null ? null : new Date(deletedMs).toISOString());
-          if (this.#remember(seen, record, deletedMs)) records.push(record);
-        }
-        const done = rows.length < this.#pageSize;
-        if (!done) mustAdvance(lastId, progress.afterId, recycle.path);
-        progress = done ? { phase: 'live', afterId: 0, high } : { phase: 'deleted', afterId: lastId, high };
-        if (records.length > 0 || rejected.length > 0) yield changePage(records, cursor(progress), rejected);
-        if (done) break;
-      }
-    }
-
-    const rowSchema = changeRowSchema(definition.keyColumn, definition.stampColumn);
-    for (;;) {
-      signal?.throwIfAborted();
-      // Asked per page: the zone of zone-less ticket dates is learnt from the answers (superoffice-dates.ts).
-      const stampZone = definition.stampInTenantZone ? this.#timeZone : 'UTC';
-      const rows = await this.#list(definition.page(progress.afterId, lower, this.#pageSize, this.#timeZone));
-      const changed: { id: number; stampMs: number | null; raw: unknown }[] = [];
-      const rejected: RejectedRecord[] = [];
-      let lastId = progress.afterId;
-      for (const raw of rows) {
-        const result = readRow(rowSchema, raw, definition.keyColumn, definition.label);
-        if (result.key !== null) lastId = Math.max(lastId, result.key);
-        if (!result.ok) {
-          rejected.push(rejection(feedType, result));
-          continue;
-        }
-        const id = cellNumber(result.row[definition.keyColumn]);
-        const stampMs = wireDateToMillis(String(result.row[definition.stampColumn]), stampZone);
-        // The stamp moves on every change of the row: an unchanged stamp needs no read.
-        const known = seen[String(id)];
-        if (known !== undefined && stampMs !== null && seenModifiedMs(known) === secondsOf(stampMs)) continue;
-        changed.push({ id, stampMs, raw });
-      }
-      if (rows.length >= this.#pageSize) mustAdvance(lastId, progress.afterId, definition.label);
-      // A contact's or person's row is its record (with the person's e-mail and phone rows); tickets are read one GET each.
-      const fetched = definition.contentInRow
-        ? await this.#recordsOfRows(
-            feedType,
-            changed,
-            definition.label,
-            lower === null ? { kind: 'range', after: progress.afterId, upTo: lastId } : undefined,
-          )
-        : await Promise.all(changed.map(({ id }) => this.#readRecordOrRejection(feedType, id)));
-      const records: SourceRecord[] = [];
-      let high = progress.high;
-      fetched.forEach((record, index) => {
-        const { id, stampMs } = changed[index] as { id: number; stampMs: number | null };
-        high = maxOf(high, stampMs);
-        // Gone between the list and the read, or soft-deleted: the recycle archive reports it.
-        if (record === null) return;
-        if ('error' in record) {
-          // Set aside: reported now, read again with back-off (not remembered in `seen`).
-          rejected.push(record);
-          if (!definition.contentInRow) retry[String(id)] = this.#nextRetry(retry[String(id)]);
-          return;
-        }
-        delete retry[String(id)];
-        if (this.#remember(seen, record, stampMs)) records.push(record);
-      });
-      const done = rows.length < this.#pageSize;
-      progress = { phase: 'live', afterId: lastId, high };
-      yield changePage(records, cursor(done ? undefined : progress), rejected);
-      if (done) return;
-    }
-  }
-
-  /** The records list rows carry (contacts; persons with their e-mail and phone rows), or why a row could not be read. */
-  async #recordsOfRows(
-    type: ContentFeedType,
-    rows: readonly { id: number; raw: unknown }[],
-    label: string,
-    wholePage: PersonSelection | undefined,
-  ): Promise<(SourceRecord | RejectedRecord | null)[]> {
-    const rejected = (id: number, error: SyncError): RejectedRecord => ({ type, id: String(id), error });
-    if (type === 'contact') {
-      return rows.map(({ id, raw }) => {
-        const result = readRow(contactRowSchema, raw, 'contact.contact_id', label);
-        return result.ok ? contactRowRecord(result.row) : rejected(id, result.error);
-      });
-    }
-    if (type !== 'person') throw new SyncError('bug', `SuperOffice ${type} rows do not carry the record`);
-    if (rows.length === 0) return [];
-    // A whole page of persons (initial read, sweep) by its key range; the few a feed reports by id.
-    const ids = rows.map(({ id }) => id);
-    const selections: PersonSelection[] =
-      wholePage !== undefined
-        ? [wholePage]
-        : Array.from({ length: Math.ceil(ids.length / personIdsPerQuery) }, (_, index) => ({
-            kind: 'ids' as const,
-            ids: ids.slice(index * personIdsPerQuery, (index + 1) * personIdsPerQuery),
-          }));
-    const [emails, phones] = await Promise.all([
-      this.#elementsOf('email', selections),
-      this.#elementsOf('phone', selections),
-    ]);
-    return rows.map(({ id, raw }) => {
-      const result = readRow(personRowSchema, raw, 'person.person_id', label);
-      return result.ok
-        ? personRowRecord(result.row, emails.get(id) ?? [], phones.get(id) ?? [])
-        : rejected(id, result.error);
-    });
-  }
-
-  /** The e-mail or private-phone rows of some persons, by person id. */
-  async #elementsOf(
-    table: 'email' | 'phone',
-    selections: readonly PersonSelection[],
-  ): Promise<Map<number, RankedElement[]>> {
-    const byPerson = new Map<number, RankedElement[]>();
-    const top = 1000;
-    for (const persons of selections) {
-      let afterId = 0;
-      for (;;) {
-        const rows = await this.#list(personElementsPage(table, persons, afterId, top));
-        for (const raw of rows) {
-          const element = rankedElement(table, raw);
-          afterId = Math.max(afterId, element.id);
-          const list = byPerson.get(element.ownerId);
-          if (list === undefined) byPerson.set(element.ownerId, [element]);
-          else list.push(element);
-        }
-        if (rows.length < top) break;
-      }
-    }
-    return byPerson;
-  }
-
-  /**
-   * The merges of one table logged at or after `lowerMs`, each proven before it is reported: the
-   * source is gone (GET 404) and the destination reads. A log row that fails either test (a move,
-   * a merge undone, a destination merged again) is left out: the later log rows and reads tell.
-   */
-  async #mergesSince(
-    type: ContentFeedType,
-    tableNumber: number,
-    lowerMs: number,
-    signal: AbortSignal | undefined,
-  ): Promise<{ merges: RecordMerge[]; records: SourceRecord[]; rejected: RejectedRecord[] }> {
-    const merges: RecordMerge[] = [];
-    const records: SourceRecord[] = [];
-    const rejected: RejectedRecord[] = [];
-    let afterId = 0;
-    for (;;) {
-      signal?.throwIfAborted();
-      const rows = await this.#list(mergeLogPage(tableNumber, afterId, lowerMs, this.#pageSize));
-      for (const raw of rows) {
-        const parsed = mergeLogRowSchema.safeParse(raw);
-        if (!parsed.success)
-          throw new SyncError('malformed', 'SuperOffice answered a merge/move log row of an unexpected shape');
-        const row = parsed.data;
-        afterId = Math.max(afterId, row['mergemovelog.mergemovelog_id']);
-        const from = row['mergemovelog.sourceRecord'];
-        const into = row['mergemovelog.destinationRecord'];
-        const [source, destination] = await Promise.all([
-          this.#readRecordOrRejection(type, from),
-          this.#readRecordOrRejection(type, into),
-        ]);
-        if (source !== null || destination === null) continue;
-        if ('error' in destination) {
-          rejected.push(destination);
-          continue;
-        }
-        merges.push({ type, from: String(from), into: String(into) });
-        records.push(destination);
-      }
-      if (rows.length < this.#pageSize) return { merges, records, rejected };
-    }
-  }
-
-  /** GETs the records due for another try; a record read (or gone) leaves the retry list. */
-  async #retryDue(
-    type: ContentFeedType,
-    seen: Record<string, string>,
-    retry: Record<string, string>,
-  ): Promise<{ records: SourceRecord[]; rejected: RejectedRecord[] }> {
-    const now = this.#clock();
-    const due = Object.entries(retry)
-      .filter(([, entry]) => retryDueMs(entry) <= now)
-      .map(([id]) => id);
-    const results = await Promise.all(due.map((id) => this.#readRecordOrRejection(type, Number(id))));
-    const records: SourceRecord[] = [];
-    const rejected: RejectedRecord[] = [];
-    results.forEach((result, index) => {
-      const id = due[index] as string;
-      if (result !== null && 'error' in result) {
-        rejected.push(result);
-        retry[id] = this.#nextRetry(retry[id]);
-        return;
-      }
-      delete retry[id];
-      if (result === null) return;
-      const modifiedMs = result.modifiedAt === null ? null : Date.parse(result.modifiedAt);
-      if (this.#remember(seen, result, modifiedMs)) records.push(result);
-    });
-    return { records, rejected };
-  }
-
-  /** The retry entry after one more failed read: exponential back-off from 30 s, capped at an hour. */
-  #nextRetry(previous: string | undefined): string {
-    const attempts = (previous === undefined ? 0 : retryAttempts(previous)) + 1;
-    return retryEntry(attempts, this.#clock() + retryDelaySeconds(attempts) * 1000);
-  }
-
-  /** Records a yielded record; false when the same content was already yielded. */
-  #remember(seen: Record<string, string>, record: SourceRecord, modifiedMs: number | null): boolean {
-    const hash = contentHash(record);
-    const previous = seen[record.ref.id];
-    seen[record.ref.id] = seenEntry(hash, modifiedMs);
-    return seenHash(previous) !== hash;
-  }
-
-  /** Keeps the `seen` entries the next read's overlap window can return again. */
-  #pruned(seen: Record<string, string>, since: number | null): Record<string, string> {
-    if (since === null) return {};
-    const keepFrom = since - 2 * this.#overlapMs;
-    return Object.fromEntries(Object.entries(seen).filter(([, entry]) => seenModifiedMs(entry) >= keepFrom));
-  }
-
-  async *#userScan(start: FeedCursor | null, signal: AbortSignal | undefined): AsyncGenerator<ChangePage> {
-    const seen: Record<string, string> = { ...start?.seen };
-    let afterId = start?.progress?.afterId ?? 0;
-    for (;;) {
-      signal?.throwIfAborted();
-      const raws = await this.#list(userPage(`associateDbId gt ${afterId}`, this.#pageSize));
-      const results = raws.map((raw) => readRow(userRowSchema, raw, 'associateDbId', '/Archive/InternalUsers'));
-      const rows = results.flatMap((result) => (result.ok && result.row.isActive ? [result.row] : []));
-      const rejected = results.flatMap((result) => (result.ok ? [] : [rejection('user', result)]));
-      const lastKey = Math.max(afterId, ...results.flatMap((result) => (result.key === null ? [] : [result.key])));
-      const done = raws.length < this.#pageSize;
-      if (!done) mustAdvance(lastKey, afterId, '/Archive/InternalUsers');
-      const upper = done ? Number.POSITIVE_INFINITY : lastKey;
-      // A user whose row could not be read is still present: never report it deleted. A retired
-      // (inactive) user is listed but gone.
-      const present = new Set(
-        results.flatMap((result) =>
-          result.key === null || (result.ok && !result.row.isActive) ? [] : [String(result.key)],
-        ),
-      );
-      const records: SourceRecord[] = [];
-      // A user known from an earlier scan and missing (or retired) in this key range has left.
-      for (const id of Object.keys(seen)) {
-        const numeric = Number(id);
-        if (numeric > afterId && numeric <= upper && !present.has(id)) {
-          records.push(deletedRecord('user', numeric, null));
-          delete seen[id];
-        }
-      }
-      for (const row of rows) {
-        const record = userRecord(row);
-        if (this.#remember(seen, record, null)) records.push(record);
-      }
-      afterId = lastKey;
-      const cursor: FeedCursor = done
-        ? { v: 1, type: 'user', since: null, seen }
-        : { v: 1, type: 'user', since: null, seen, progress: { phase: 'live', afterId, high: null } };
-      yield changePage(records, encodeCursor(cursor), rejected);
-      if (done) return;
-    }
   }
 
   async #listUsers(filter: string, top: number): Promise<WireUserRow[]> {
@@ -694,13 +309,25 @@ export class SuperOfficeConnector implements Connector {
       }
       switch (this.#feedType(type)) {
         case 'person':
-          return { key: operation.key, ...(await this.#updatePerson(Number(operation.id), operation.values)) };
+          return {
+            key: operation.key,
+            ...(await this.#updatePerson(Number(operation.id), operation.values, operation.expected)),
+          };
         case 'contact':
-          return { key: operation.key, ...(await this.#updateContact(Number(operation.id), operation.values)) };
+          return {
+            key: operation.key,
+            ...(await this.#updateContact(Number(operation.id), operation.values, operation.expected)),
+          };
         case 'ticket':
-          return { key: operation.key, ...(await this.#updateTicket(Number(operation.id), operation.values)) };
+          return {
+            key: operation.key,
+            ...(await this.#updateTicket(Number(operation.id), operation.values, operation.expected)),
+          };
         case 'user':
-          return { key: operation.key, ...(await this.#updateUser(Number(operation.id), operation.values)) };
+          return {
+            key: operation.key,
+            ...(await this.#updateUser(Number(operation.id), operation.values, operation.expected)),
+          };
       }
     } catch (error) {
       const failure = isSyncError(error)
@@ -714,8 +341,11 @@ export class SuperOfficeConnector implements Connector {
   }
 
   /**
-   * Read, patch what differs with If-Unmodified-Since, and on 412/409 read again. After a retried
-   * request (a dropped answer) the fresh read may already hold our values: that is still `updated`.
+   * Read, check that the record still holds what the engine read (UpdateOperation.expected), and
+   * patch what differs with If-Unmodified-Since and `test` guards. A record that changed since the
+   * engine read it, before the PATCH (the comparison) or during it (412, or 409 from a failed
+   * `test`), is someone's edit: nothing of the plan is written, not even after a re-read; the
+   * outcome is `conflict` with the record as it is now, and the engine plans again from it.
    */
   async #readModifyWrite<T>(
     path: string,
@@ -723,51 +353,55 @@ export class SuperOfficeConnector implements Connector {
     modifiedMs: (entity: T) => number | null,
     patch: (entity: T) => PatchOperation[],
     toRecord: (entity: T) => SourceRecord,
+    expected: UpdateCondition | undefined,
   ): Promise<Omit<WriteOutcome, 'key'>> {
-    let sent = false;
-    for (let attempt = 0; ; attempt++) {
-      const read = await this.#getEntity(path, schema);
-      if (read === null) throw new SyncError('not_found', `SuperOffice has no ${path.slice(1)}`, { status: 404 });
-      const operations = patch(read.entity);
-      if (operations.length === 0) {
-        return { status: sent ? 'updated' : 'unchanged', record: toRecord(read.entity) };
-      }
-      const stamp = read.lastModified ?? millisOrUndefined(modifiedMs(read.entity));
-      try {
-        sent = true;
-        const answer = await this.#http.request('PATCH', path, {
-          body: operations,
-          headers: stamp === undefined ? {} : { 'if-unmodified-since': stamp },
-          schema,
-        });
-        return { status: 'updated', record: toRecord(answer.body) };
-      } catch (error) {
-        if (!isConflict(error) || attempt >= this.#conflictRetries) throw error;
-      }
+    const read = await this.#getEntity(path, schema);
+    if (read === null) throw new SyncError('not_found', `SuperOffice has no ${path.slice(1)}`, { status: 404 });
+    const before = toRecord(read.entity);
+    if (expected !== undefined && !stillHolds(before, expected.values)) return { status: 'conflict', record: before };
+    const operations = patch(read.entity);
+    if (operations.length === 0) return { status: 'unchanged', record: before };
+    const stamp = read.lastModified ?? millisOrUndefined(modifiedMs(read.entity));
+    try {
+      const answer = await this.#http.request('PATCH', path, {
+        body: operations,
+        headers: stamp === undefined ? {} : { 'if-unmodified-since': stamp },
+        schema,
+      });
+      return { status: 'updated', record: toRecord(answer.body) };
+    } catch (error) {
+      if (!isConflict(error)) throw error;
+      const now = await this.#getEntity(path, schema);
+      if (now === null) throw new SyncError('not_found', `SuperOffice has no ${path.slice(1)}`, { status: 404 });
+      const record = toRecord(now.entity);
+      // A PATCH sent again after its answer was lost meets its own write: the record holds our values.
+      return patch(now.entity).length === 0 ? { status: 'updated', record } : { status: 'conflict', record };
     }
   }
 
-  #updatePerson(id: number, values: PropertyValues): Promise<Omit<WriteOutcome, 'key'>> {
+  #updatePerson(id: number, values: PropertyValues, expected?: UpdateCondition): Promise<Omit<WriteOutcome, 'key'>> {
     return this.#readModifyWrite(
       `/Person/${id}`,
       personEntitySchema,
       (person: WirePerson) => wireDateToMillis(person.UpdatedDate),
       (person) => personPatch(person, values),
       personRecord,
+      expected,
     );
   }
 
-  #updateContact(id: number, values: PropertyValues): Promise<Omit<WriteOutcome, 'key'>> {
+  #updateContact(id: number, values: PropertyValues, expected?: UpdateCondition): Promise<Omit<WriteOutcome, 'key'>> {
     return this.#readModifyWrite(
       `/Contact/${id}`,
       contactEntitySchema,
       (contact: WireContact) => wireDateToMillis(contact.UpdatedDate),
       (contact) => contactPatch(contact, values),
       contactRecord,
+      expected,
     );
   }
 
-  #updateTicket(id: number, values: PropertyValues): Promise<Omit<WriteOutcome, 'key'>> {
+  #updateTicket(id: number, values: PropertyValues, expected?: UpdateCondition): Promise<Omit<WriteOutcome, 'key'>> {
     return this.#readModifyWrite(
       `/Ticket/${id}`,
       ticketEntitySchema,
@@ -777,22 +411,35 @@ export class SuperOfficeConnector implements Connector {
       },
       (ticket) => ticketPatch(ticket, values),
       (ticket) => ticketRecord(ticket, this.#timeZone),
+      expected,
     );
   }
 
   /** A user's e-mail and company are its person's (§3.3): write them there, answer with the user row. */
-  async #updateUser(id: number, values: PropertyValues): Promise<Omit<WriteOutcome, 'key'>> {
+  async #updateUser(
+    id: number,
+    values: PropertyValues,
+    expected: UpdateCondition | undefined,
+  ): Promise<Omit<WriteOutcome, 'key'>> {
     const [row] = await this.#listUsers(`associateDbId eq ${id}`, 1);
     if (row === undefined) throw new SyncError('not_found', `SuperOffice has no user ${id}`);
+    if (expected !== undefined && !stillHolds(userRecord(row), expected.values)) {
+      return { status: 'conflict', record: userRecord(row) };
+    }
     const personValues: Record<string, string | null> = {};
     for (const [name, value] of Object.entries(values)) {
       if (name === 'personEmail') personValues['Emails.Value'] = value;
       else if (name === 'contactId') personValues['Contact.ContactId'] = value;
       else throw new SyncError('bug', `SuperOffice user has no property ${name} the sync may write`);
     }
+    // The user row was just compared; the person's own guards cover the PATCH.
     const outcome = await this.#updatePerson(row.personId, personValues);
     if (outcome.status === 'unchanged') return { status: 'unchanged', record: userRecord(row) };
     const [after] = await this.#listUsers(`associateDbId eq ${id}`, 1);
+    if (outcome.status === 'conflict') {
+      if (after === undefined) throw new SyncError('not_found', `SuperOffice has no user ${id}`);
+      return { status: 'conflict', record: userRecord(after) };
+    }
     return after === undefined ? { status: outcome.status } : { status: outcome.status, record: userRecord(after) };
   }
 }
@@ -811,93 +458,6 @@ function tenantHostOf(options: SuperOfficeConnectorOptions): string | TenantHost
     customerId: options.customerId,
     ...(options.now === undefined ? {} : { now: options.now }),
   });
-}
-
-/** One list row validated on its own: the row, or why not; with its key column when that is readable. */
-type RowResult<T> =
-  | { readonly ok: true; readonly row: T; readonly key: number | null }
-  | { readonly ok: false; readonly key: number | null; readonly error: SyncError };
-
-function readRow<T>(schema: z.ZodType<T>, raw: unknown, keyColumn: string, path: string): RowResult<T> {
-  const keyed = keyRowSchema(keyColumn).safeParse(raw);
-  const keyValue = keyed.success ? keyed.data[keyColumn] : undefined;
-  const key = typeof keyValue === 'number' ? keyValue : null;
-  const parsed = schema.safeParse(raw);
-  if (parsed.success) return { ok: true, row: parsed.data, key };
-  const issue = parsed.error.issues[0];
-  const which = key === null ? `without a readable ${keyColumn}` : `for ${keyColumn} ${key}`;
-  return {
-    ok: false,
-    key,
-    error: new SyncError(
-      'malformed',
-      `SuperOffice answered a ${path} row ${which} of an unexpected shape${issue === undefined ? '' : ` at ${issue.path.join('.') || '(root)'}: ${issue.message}`}`,
-    ),
-  };
-}
-
-/**
- * An e-mail or phone row as a ranked element of its person. A row we cannot read fails the read
- * of the page: leaving it out would report a person without that address.
- */
-function rankedElement(table: 'email' | 'phone', raw: unknown): RankedElement & { ownerId: number } {
-  if (table === 'email') {
-    const row = parseRow(emailRowSchema, raw);
-    return {
-      id: row['email.email_id'],
-      ownerId: row['email.person_id'],
-      rank: row['email.rank'] ?? 0,
-      value: row['email.email_address'] ?? null,
-    };
-  }
-  const row = parseRow(phoneRowSchema, raw);
-  return {
-    id: row['phone.phone_id'],
-    ownerId: row['phone.owner_id'],
-    rank: row['phone.rank'] ?? 0,
-    value: row['phone.phone'] ?? null,
-  };
-}
-
-/** A cell a schema read as an int. */
-function cellNumber(value: unknown): number {
-  if (typeof value !== 'number') throw new SyncError('bug', 'a list row passed without its key');
-  return value;
-}
-
-/** An instant truncated to whole seconds, as `seen` entries hold it. */
-function secondsOf(ms: number): number {
-  return Math.floor(ms / 1000) * 1000;
-}
-
-function rejection(type: FeedType, result: { readonly key: number | null; readonly error: SyncError }): RejectedRecord {
-  return { type, id: result.key === null ? null : String(result.key), error: result.error };
-}
-
-/** A full list page whose keys could not be read gives nothing to page past: the feed cannot go on. */
-function mustAdvance(lastId: number, afterId: number, path: string): void {
-  if (lastId <= afterId)
-    throw new SyncError('malformed', `SuperOffice answered a full ${path} page without a readable key to page past`);
-}
-
-/** A page, with `rejected` only when something was. */
-function changePage(records: readonly SourceRecord[], cursor: string, rejected: readonly RejectedRecord[]): ChangePage {
-  return rejected.length === 0 ? { records, cursor } : { records, cursor, rejected };
-}
-
-function parseRow<T>(schema: z.ZodType<T>, row: unknown): T {
-  const parsed = schema.safeParse(row);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  throw new SyncError(
-    'malformed',
-    `SuperOffice answered a list row of an unexpected shape${issue === undefined ? '' : ` at ${issue.path.join('.')}: ${issue.message}`}`,
-  );
-}
-
-function maxOf(current: number | null, candidate: number | null): number | null {
-  if (candidate === null) return current;
-  return current === null ? candidate : Math.max(current, candidate);
 }
 
 function millisOrUndefined(ms: number | null): string | undefined {

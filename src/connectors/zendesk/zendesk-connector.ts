@@ -11,7 +11,7 @@ import PQueue from 'p-queue';
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import type { RecordType, SourceRecord, ZendeskRecordType } from '../../core/model.js';
-import { SyncError } from '../../core/sync-error.js';
+import { isSyncError, SyncError } from '../../core/sync-error.js';
 import type {
   ChangePage,
   Connector,
@@ -42,6 +42,7 @@ import {
   maxBatch,
   type Outcomes,
 } from './write-outcomes.js';
+import { settleConditionalUpdates, type TicketUpdateCalls } from './zendesk-conditional-updates.js';
 import { ZendeskCreates } from './zendesk-creates.js';
 import { type ZendeskAuth, ZendeskCredentials, type ZendeskTokens } from './zendesk-credentials.js';
 import { decodeCursor, encodeCursor, type FeedPosition } from './zendesk-cursor.js';
@@ -55,6 +56,7 @@ import {
   ticketUpdateItem,
   userRecord,
   userUpdateItem,
+  withGroupMembers,
 } from './zendesk-records.js';
 import {
   cursorExportPage,
@@ -69,6 +71,7 @@ import {
   recordList,
   timeExportPage,
   type WireJobStatus,
+  wireGroupMembership,
   wireOrganization,
   wireTicket,
   wireUser,
@@ -123,6 +126,8 @@ const recordSchemas = {
 } as const;
 /** Update jobs whose outcome stays unknown are sent again at most this often (update_many writes values). */
 const maxUpdateAttempts = 3;
+/** Show Ticket and Update Ticket answer `{ticket}` (Update Ticket adds an `audit`, not read). */
+const ticketAnswer = z.object({ ticket: recordSchemas.ticket });
 
 function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (signal === undefined) return promise;
@@ -403,6 +408,7 @@ export class ZendeskConnector implements Connector {
     if (position.kind === 'start' && ownStart) position = this.#clampStart(position);
     const key = recordType === 'user' ? 'users' : 'tickets';
     const schema = cursorExportPage(key, z.unknown());
+    const groups = new Map<string, readonly string[] | null>();
     for (;;) {
       const query =
         position.kind === 'cursor'
@@ -430,7 +436,7 @@ export class ZendeskConnector implements Connector {
       }
       const read = readRecords(recordType, page[key]);
       const records = new Map<string, SourceRecord>();
-      for (const record of read.records) records.set(record.ref.id, record);
+      for (const record of await this.#withGroups(read.records, groups)) records.set(record.ref.id, record);
       // §4.1: the last page still carries after_cursor; it is where the next read starts.
       if (page.after_cursor !== null) position = { kind: 'cursor', cursor: page.after_cursor };
       yield changePage([...records.values()], encodeCursor(recordType, position), read.rejected);
@@ -503,6 +509,7 @@ export class ZendeskConnector implements Connector {
     const recordType = this.#recordType(type);
     const key = plural[recordType];
     const schema = cursorListPage(key, z.unknown());
+    const groups = new Map<string, readonly string[] | null>();
     let after: string | null = null;
     let resumeFrom: string | undefined;
     for (;;) {
@@ -521,7 +528,7 @@ export class ZendeskConnector implements Connector {
         resumeFrom = encodeCursor(recordType, { kind: 'start', startTime });
       }
       const read = readRecords(recordType, response.body[key]);
-      yield changePage(read.records, resumeFrom, read.rejected);
+      yield changePage(await this.#withGroups(read.records, groups), resumeFrom, read.rejected);
       const meta: { has_more: boolean; after_cursor: string | null } = response.body.meta;
       if (!meta.has_more || meta.after_cursor === null) return;
       after = meta.after_cursor;
@@ -540,7 +547,55 @@ export class ZendeskConnector implements Connector {
       });
       records.push(...body[key]);
     }
-    return records;
+    return this.#withGroups(records, new Map());
+  }
+
+  /**
+   * Tickets with a group get the group's members (§6.2: an assignee must be a member of the ticket's
+   * group, else 422), read once per group per read; other records pass unchanged.
+   */
+  async #withGroups(
+    records: readonly SourceRecord[],
+    cache: Map<string, readonly string[] | null>,
+  ): Promise<SourceRecord[]> {
+    for (const record of records) {
+      const groupId = record.facts?.groupId;
+      if (groupId !== undefined && groupId !== null && !cache.has(groupId))
+        cache.set(groupId, await this.#groupMembersOrUnknown(groupId));
+    }
+    return cache.size === 0 ? [...records] : records.map((record) => withGroupMembers(record, cache));
+  }
+
+  /** A group's members; null (unknown: the planner then does not judge) when they could not be read. */
+  async #groupMembersOrUnknown(groupId: string): Promise<readonly string[] | null> {
+    try {
+      return await this.#groupMembers(groupId);
+    } catch (error) {
+      const failure = asSyncError(error);
+      if (concernsWholeCall(failure)) throw failure;
+      this.#log('warn', `the members of Zendesk group ${groupId} could not be read (${failure.message})`);
+      return null;
+    }
+  }
+
+  async #groupMembers(groupId: string): Promise<readonly string[]> {
+    const schema = cursorListPage('group_memberships', wireGroupMembership);
+    const members: string[] = [];
+    let after: string | null = null;
+    try {
+      for (;;) {
+        const page: z.infer<typeof schema> = await this.#get(`/groups/${groupId}/memberships.json`, schema, {
+          'page[size]': maxBatch,
+          ...(after === null ? {} : { 'page[after]': after }),
+        });
+        for (const membership of page.group_memberships) members.push(String(membership.user_id));
+        if (!page.meta.has_more || page.meta.after_cursor === null) return members.sort();
+        after = page.meta.after_cursor;
+      }
+    } catch (error) {
+      if (isSyncError(error) && error.code === 'not_found') return []; // the group is gone: nobody is a member
+      throw error;
+    }
   }
 
   // ---- writes ----------------------------------------------------------------------------------
@@ -564,7 +619,12 @@ export class ZendeskConnector implements Connector {
     );
   }
 
-  async #updateAll(type: ZendeskRecordType, operations: readonly UpdateOperation[], outcomes: Outcomes): Promise<void> {
+  async #updateAll(type: ZendeskRecordType, requested: readonly UpdateOperation[], outcomes: Outcomes): Promise<void> {
+    const operations = await settleConditionalUpdates(type, requested, outcomes, {
+      readByIds: (ids) => this.readByIds(type, ids),
+      ticket: this.#ticketCalls,
+      fail: (failed, error) => failRest(failed, outcomes, error),
+    });
     if (operations.length === 0) return;
     // Rounds keep two updates of one record apart: results are matched on id.
     const rounds: UpdateOperation[][] = [];
@@ -595,6 +655,28 @@ export class ZendeskConnector implements Connector {
       }
     }
   }
+
+  readonly #ticketCalls: TicketUpdateCalls = {
+    put: async (id, ticket) => {
+      if (!/^\d+$/.test(id)) throw new SyncError('bug', `"${id}" is not a Zendesk id`);
+      const answer = await this.#request('PUT', `/tickets/${id}.json`, {
+        schema: ticketAnswer,
+        body: { ticket },
+        // A repeat after a lost answer meets its own write: 409 (the stamp moved), settled by a read.
+        repeatable: true,
+      });
+      return (await this.#withGroups([answer.body.ticket], new Map()))[0] ?? answer.body.ticket;
+    },
+    read: async (id) => {
+      try {
+        const { ticket } = await this.#get(`/tickets/${id}.json`, ticketAnswer);
+        return (await this.#withGroups([ticket], new Map()))[0];
+      } catch (error) {
+        if (isSyncError(error) && error.code === 'not_found') return undefined;
+        throw error;
+      }
+    },
+  };
 
   async #bulkUpdate(
     type: ZendeskRecordType,

@@ -40,11 +40,17 @@ export function userRecord(user: WireUser): SourceRecord {
     deleted: user.active === false,
     facts: {
       ...facts(user.name, user.created_at, user.external_id),
-      ...(user.role === undefined || user.role === null
-        ? {}
-        : { isAgent: user.role === 'agent' || user.role === 'admin' }),
+      ...(user.role === undefined || user.role === null ? {} : { isAgent: isAssignable(user) }),
     },
   };
+}
+
+/** Light agents, chat-only agents and contributors (role_type 1, 2, 3) "can't be assigned" tickets (ZD-LA). */
+const unassignableRoleTypes: ReadonlySet<number> = new Set([1, 2, 3]);
+
+function isAssignable(user: WireUser): boolean {
+  if (user.role !== 'agent' && user.role !== 'admin') return false;
+  return user.role_type === undefined || user.role_type === null || !unassignableRoleTypes.has(user.role_type);
 }
 
 export function organizationRecord(organization: WireOrganization): SourceRecord {
@@ -71,8 +77,24 @@ export function ticketRecord(ticket: WireTicket): SourceRecord {
     modifiedAt: ticket.updated_at ?? null,
     // Trap 5: deleted tickets come back with status "deleted".
     deleted: ticket.status === 'deleted',
-    facts: facts(ticket.subject, ticket.created_at, ticket.external_id),
+    facts: {
+      ...facts(ticket.subject, ticket.created_at, ticket.external_id),
+      ...(ticket.status === undefined ? {} : { status: ticket.status }),
+      ...(ticket.type === undefined ? {} : { ticketType: ticket.type }),
+      ...(ticket.group_id === undefined ? {} : { groupId: ticket.group_id === null ? null : String(ticket.group_id) }),
+    },
   };
+}
+
+/** A ticket record with the members of its group, so a plan can tell whom Zendesk lets be assigned it. */
+export function withGroupMembers(
+  record: SourceRecord,
+  members: ReadonlyMap<string, readonly string[] | null>,
+): SourceRecord {
+  const groupId = record.facts?.groupId;
+  const groupMembers = groupId === undefined || groupId === null ? undefined : members.get(groupId);
+  if (groupMembers === undefined || groupMembers === null) return record; // no group, or its members unknown
+  return { ...record, facts: { ...record.facts, groupMembers } };
 }
 
 /**
@@ -97,6 +119,7 @@ export function createdRecord(type: ZendeskRecordType, id: string, operation: Cr
       ...(label === undefined || label === null ? {} : { label }),
       externalId: operation.externalId,
       ...(type === 'user' ? { isAgent: false } : {}),
+      ...(type === 'ticket' ? { ticketType: ticketTypeOnCreate(operation.values.due_at) ?? null, groupId: null } : {}),
     },
   };
 }
@@ -152,6 +175,10 @@ export function organizationCreateItem(operation: CreateOperation) {
  * the ticket came from (private, so the requester gets no mail); `due_at` only means something on
  * tasks, so a ticket with a due date is a task.
  */
+function ticketTypeOnCreate(dueAt: PropertyValue | undefined): 'task' | undefined {
+  return dueAt === undefined || dueAt === null ? undefined : 'task';
+}
+
 export function ticketCreateItem(operation: CreateOperation) {
   const dueAt = operation.values.due_at;
   return defined({
@@ -159,7 +186,7 @@ export function ticketCreateItem(operation: CreateOperation) {
     requester_id: wireId(operation.values.requester_id) ?? undefined,
     assignee_id: wireId(operation.values.assignee_id) ?? undefined,
     due_at: dueAt ?? undefined,
-    type: dueAt === undefined || dueAt === null ? undefined : 'task',
+    type: ticketTypeOnCreate(dueAt),
     external_id: operation.externalId,
     comment: {
       body: `Created by Tandem from the SuperOffice ticket ${operation.externalId}.`,
@@ -182,8 +209,10 @@ export function organizationUpdateItem(operation: UpdateOperation) {
 }
 
 /**
- * A ticket item for update_many. A ticket cannot lose its requester, so a null requester is not
- * sent; a due date makes the ticket a task (§2.4).
+ * A ticket item for an update. A ticket cannot lose its requester, so a null requester is not sent.
+ * A due date is sent with `type: "task"` (§2.4): the planner writes a due date only to a ticket
+ * without a type or a task (a problem, incident or question keeps its type, and the due date is
+ * held), and the update is guarded by `safe_update`, so the type cannot have changed since.
  */
 export function ticketUpdateItem(operation: UpdateOperation) {
   const dueAt = operation.values.due_at;

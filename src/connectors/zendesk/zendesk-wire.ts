@@ -18,6 +18,8 @@ export const wireUser = z.object({
   phone: z.string().nullable().optional(),
   organization_id: id.nullable().optional(),
   role: z.string().nullable().optional(),
+  /** §2.1: 0 custom agent, 1 light agent, 2 chat-only agent, 3 contributor, 4 admin, 5 billing admin. */
+  role_type: z.number().int().nullable().optional(),
   external_id: z.string().nullable().optional(),
   /** false once the user is deleted (§8, trap 5). */
   active: z.boolean().optional(),
@@ -44,8 +46,9 @@ export const wireTicket = z.object({
   assignee_id: id.nullable().optional(),
   due_at: timestamp.nullable().optional(),
   type: z.string().nullable().optional(),
-  /** "deleted" for soft-deleted tickets in incremental exports (trap 5). */
+  /** "deleted" for soft-deleted tickets in incremental exports (trap 5); "closed" takes no update (trap 10). */
   status: z.string().optional(),
+  group_id: id.nullable().optional(),
   external_id: z.string().nullable().optional(),
   created_at: timestamp.nullable().optional(),
   updated_at: timestamp.nullable().optional(),
@@ -90,7 +93,13 @@ export const timeExportPage = <T extends z.ZodType>(item: T) =>
   });
 
 // §4.2 cursor pagination (PAG): `meta.has_more`, `meta.after_cursor`.
-export const cursorListPage = <K extends 'users' | 'organizations' | 'tickets', T extends z.ZodType>(key: K, item: T) =>
+export const cursorListPage = <
+  K extends 'users' | 'organizations' | 'tickets' | 'group_memberships',
+  T extends z.ZodType,
+>(
+  key: K,
+  item: T,
+) =>
   z.object({
     ...arrayUnder(key, item),
     meta: z.object({ has_more: z.boolean(), after_cursor: z.string().nullable() }),
@@ -101,6 +110,10 @@ export const recordList = <K extends 'users' | 'organizations' | 'tickets', T ex
   z.object(arrayUnder(key, item));
 
 export const userAnswer = z.object({ user: wireUser });
+
+// https://developer.zendesk.com/api-reference/ticketing/groups/group_memberships/ — a group's
+// memberships (`GET /groups/{id}/memberships`), cursor-paged like every list (§4.2).
+export const wireGroupMembership = z.object({ user_id: id, group_id: id });
 
 // §3.1 job status (JOBS, ZREC). `results` items differ per endpoint:
 //   tickets/create_many       {index, id, account_id} | failed {index, error, details}

@@ -214,7 +214,7 @@ describe('SuperOffice connector against the simulator', () => {
     ]);
   });
 
-  it('retries with a fresh read when If-Unmodified-Since answers 412, keeping the concurrent edit', async () => {
+  it('takes a 412 from If-Unmodified-Since as an edit: writes nothing more and reports the record as it is now', async () => {
     const person = simulator.data.createPerson({
       contactId: 2,
       lastname: 'Before',
@@ -226,7 +226,10 @@ describe('SuperOffice connector against the simulator', () => {
         if (!interfered && info.method === 'GET' && info.path === `/Person/${person.personId}`) {
           interfered = true;
           clock.advance(1000);
-          simulator.data.editPerson(person.personId, { lastname: 'Concurrent' });
+          simulator.data.editPerson(person.personId, {
+            lastname: 'Concurrent',
+            privatePhones: [entityElement('+47 3')],
+          });
         }
       },
     });
@@ -235,18 +238,19 @@ describe('SuperOffice connector against the simulator', () => {
       const [outcome] = await racing.write('person', [
         { kind: 'update', key: 'race', id: String(person.personId), values: { 'PrivatePhones.Value': '+47 2' } },
       ]);
-      expect(outcome?.status).toBe('updated');
+      expect(outcome?.status).toBe('conflict');
+      expect(outcome?.record?.values['PrivatePhones.Value']).toBe('+47 3');
     } finally {
       await racing.close();
     }
-    expect(simulator.calls.count('PATCH /Person/{id}')).toBe(2);
-    expect(simulator.calls.count('GET /Person/{id}')).toBe(2);
+    // The old plan is never applied again after the re-read.
+    expect(simulator.calls.count('PATCH /Person/{id}')).toBe(1);
     const after = simulator.data.persons.get(person.personId);
     expect(after?.lastname).toBe('Concurrent');
-    expect(after?.privatePhones.map((phone) => phone.value)).toEqual(['+47 2']);
+    expect(after?.privatePhones.map((phone) => phone.value)).toEqual(['+47 3']);
   });
 
-  it('retries when a concurrent e-mail-only edit (which leaves UpdatedDate alone) fails the PATCH test with 409', async () => {
+  it('takes a failed PATCH test (409) after an e-mail-only edit (which leaves UpdatedDate alone) as an edit, not to be written over', async () => {
     const person = simulator.data.createPerson({
       contactId: 2,
       emails: [entityElement('old@example.com'), entityElement('other@example.com')],
@@ -257,11 +261,7 @@ describe('SuperOffice connector against the simulator', () => {
         if (!interfered && info.method === 'GET' && info.path === `/Person/${person.personId}`) {
           interfered = true;
           simulator.data.editPerson(person.personId, {
-            emails: [
-              entityElement('theirs@example.com'),
-              entityElement('other@example.com'),
-              entityElement('added@example.com'),
-            ],
+            emails: [entityElement('theirs@example.com'), entityElement('other@example.com')],
           });
         }
       },
@@ -271,16 +271,44 @@ describe('SuperOffice connector against the simulator', () => {
       const [outcome] = await racing.write('person', [
         { kind: 'update', key: 'race', id: String(person.personId), values: { 'Emails.Value': 'ours@example.com' } },
       ]);
-      expect(outcome?.status).toBe('updated');
+      expect(outcome?.status).toBe('conflict');
+      expect(outcome?.record?.values['Emails.Value']).toBe('theirs@example.com');
     } finally {
       await racing.close();
     }
-    expect(simulator.calls.count('PATCH /Person/{id}')).toBe(2);
+    expect(simulator.calls.count('PATCH /Person/{id}')).toBe(1);
     expect(simulator.data.persons.get(person.personId)?.emails.map((entry) => entry.value)).toEqual([
-      'ours@example.com',
+      'theirs@example.com',
       'other@example.com',
-      'added@example.com',
     ]);
+  });
+
+  it('writes nothing when the record no longer holds what the engine read, and reports it as it is now', async () => {
+    const person = simulator.data.createPerson({ contactId: 2, privatePhones: [entityElement('+47 1')] });
+    simulator.data.editPerson(person.personId, { privatePhones: [entityElement('+47 9')] }); // after the engine's read
+    simulator.calls.reset();
+    const [outcome] = await connector.write('person', [
+      {
+        kind: 'update',
+        key: 'stale',
+        id: String(person.personId),
+        values: { 'PrivatePhones.Value': '+47 2' },
+        expected: { values: { 'PrivatePhones.Value': '+47 1' }, modifiedAt: null },
+      },
+    ]);
+    expect(outcome?.status).toBe('conflict');
+    expect(outcome?.record?.values['PrivatePhones.Value']).toBe('+47 9');
+    expect(simulator.calls.writes).toBe(0);
+    const [held] = await connector.write('person', [
+      {
+        kind: 'update',
+        key: 'current',
+        id: String(person.personId),
+        values: { 'PrivatePhones.Value': '+47 2' },
+        expected: { values: { 'PrivatePhones.Value': '+47 9' }, modifiedAt: null },
+      },
+    ]);
+    expect(held?.status).toBe('updated');
   });
 
   it('reports unchanged without writing when nothing differs', async () => {

@@ -248,7 +248,6 @@ describe('SuperOffice ticket dates in the tenant base time zone', () => {
         let interfered = false;
         const connector = connectorFor(simulator, clock, {
           ...(header === 'ignored' ? { tenantTimeZone: zone } : {}),
-          conflictRetries: 0,
           onResponse: (info: ResponseInfo) => {
             if (info.method === 'PATCH') patches.push(info.status);
             if (!interfered && info.method === 'GET' && info.path === `/Ticket/${raced.ticketId}`) {
