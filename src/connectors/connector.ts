@@ -112,12 +112,12 @@ export interface UpdateOperation {
 export type WriteOperation = CreateOperation | UpdateOperation;
 
 /**
- * `merged`: the create was not made because a record that is not this create's (it does not carry
- * its handle) already holds what the system keeps unique, e.g. a Zendesk user with the e-mail.
- * Nothing was written to that record; the caller links it like a match and plans its values anew.
  * `conflict`: a conditional update found the record changed since the engine read it and wrote
  * nothing; `record` is the record as the system holds it now (a connector that cannot read it
  * reports `failed` with code `conflict` instead).
+ * `merged`: the create was not made because a record that is not this create's (it does not carry
+ * its handle) already holds what the system keeps unique, e.g. a Zendesk user with the e-mail.
+ * Nothing was written to that record; the caller links it like a match and plans its values anew.
  */
 export type WriteStatus = 'created' | 'merged' | 'updated' | 'unchanged' | 'conflict' | 'failed';
 

@@ -352,6 +352,10 @@ export class SyncEngine {
    * entities that point at them. A write's results change them: sendBatch forgets those.
    */
   private summaries = new PartedCache<EntityKind | 'looked-up', readonly MemberSummary[]>(summariesPerGeneration);
+  /** `system:type` keys whose read failed in the cycle under way. */
+  private unread: ReadonlySet<string> = new Set();
+  /** Kinds whose Zendesk records were found deleted while another kind was planned. */
+  private readonly deletedKinds = new Set<EntityKind>();
   /** Zendesk types read for the first time in this cycle: see unprovenCreates. */
   private firstReads = new Set<RecordType>();
   /**
@@ -362,10 +366,6 @@ export class SyncEngine {
    * never created it. Without any such record the pair was never synced: creates spend no lookups.
    */
   private unprovenCreates = new Set<RecordType>();
-  /** `system:type` keys whose read failed in the cycle under way. */
-  private unread: ReadonlySet<string> = new Set();
-  /** Kinds whose Zendesk records were found deleted while another kind was planned. */
-  private readonly deletedKinds = new Set<EntityKind>();
 
   constructor(options: SyncEngineOptions) {
     this.store = options.store;

@@ -28,7 +28,7 @@ import {
   type ZendeskSimulator,
   type ZendeskSimulatorOptions,
 } from '../../simulators/zendesk/index.js';
-import { type Connectors, openConnectors } from '../../src/cli/tenant.js';
+import { openConnectors } from '../../src/cli/tenant.js';
 import type { TandemConfig } from '../../src/config/config.js';
 import type { Connector } from '../../src/connectors/connector.js';
 import type { SuperOfficeRecordType, ZendeskRecordType } from '../../src/core/model.js';
@@ -51,8 +51,8 @@ export interface SyncHarnessOptions {
 /** A state store with its engine and connectors. */
 export interface HarnessState {
   readonly store: StateStore;
-  readonly connectors: Connectors;
   readonly engine: SyncEngine;
+  readonly connectors: { readonly superoffice: Connector; readonly zendesk: Connector };
   close(): Promise<void>;
 }
 
@@ -142,8 +142,8 @@ export async function startSyncHarness(options: SyncHarnessOptions = {}): Promis
       const store = await openStore(db);
       return {
         store,
-        connectors,
         engine: new SyncEngine({ store, ...connectors, log: logger, clock: () => new Date(clock.now()) }),
+        connectors,
         async close() {
           await Promise.allSettled([connectors.superoffice.close(), connectors.zendesk.close()]);
           await store.close();

@@ -124,10 +124,10 @@ const recordSchemas = {
   organization: wireOrganization.transform(organizationRecord),
   ticket: wireTicket.transform(ticketRecord),
 } as const;
-/** Update jobs whose outcome stays unknown are sent again at most this often (update_many writes values). */
-const maxUpdateAttempts = 3;
 /** Show Ticket and Update Ticket answer `{ticket}` (Update Ticket adds an `audit`, not read). */
 const ticketAnswer = z.object({ ticket: recordSchemas.ticket });
+/** Update jobs whose outcome stays unknown are sent again at most this often (update_many writes values). */
+const maxUpdateAttempts = 3;
 
 function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (signal === undefined) return promise;
