@@ -105,6 +105,7 @@ export async function collectStatus(store: StateStore, options: StatusOptions = 
   ]);
   const collector = new AttentionCollector(store);
   collector.addCycles(cycles, options.activeSync);
+  await collector.addUnreadable(cycles);
   for await (const page of pages<EntitySnapshot, string>(
     (after, limit) => store.pageNotedEntities(after, limit),
     (entity) => entity.id,
