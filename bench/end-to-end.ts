@@ -507,7 +507,7 @@ async function runBenchmark(): Promise<void> {
       'superoffice GET /Ticket': pages(counts.tickets),
       'superoffice GET /User': pages(counts.users),
       'zendesk POST /api/v2/organizations/create_many': batches(before.expected.organizations),
-      'zendesk POST /api/v2/users/create_or_update_many': batches(before.expected.users),
+      'zendesk POST /api/v2/users/create_many': batches(before.expected.users),
       'zendesk POST /api/v2/tickets/create_many': batches(before.expected.tickets),
       'zendesk GET /api/v2/job_statuses/show_many': Math.ceil(createJobs / 100),
     };

@@ -57,6 +57,14 @@ export function invalidValue(description: string) {
 }
 
 /** §6.2 403: feature switched off; the bulk-import body was not captured, this is the generic 403 shape. */
+/** §6.2 403, nested-object envelope: the caller's role may not use the endpoint (exports are for admins). */
+export const adminsOnly = {
+  error: {
+    title: 'Forbidden',
+    message: 'You do not have access to this page. Only admins may use incremental exports.',
+  },
+} as const;
+
 export const bulkImportForbidden = {
   error: { title: 'Forbidden', message: 'Bulk user import is not enabled for this account' },
 } as const;

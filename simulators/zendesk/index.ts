@@ -50,7 +50,7 @@ export { defaultCredentials } from './authentication.js';
 export type { SimulatorData } from './data-access.js';
 export type { FaultKind, RandomFaultSettings, ScriptedFault } from './fault-injector.js';
 export type { RateLimits } from './rate-limiter.js';
-export { createManualClock, createSystemClock, type SimulatorClock } from './simulator-clock.js';
+export { createFastClock, createManualClock, createSystemClock, type SimulatorClock } from './simulator-clock.js';
 export type { SimulatorSettings } from './simulator-context.js';
 
 export interface ZendeskSimulatorOptions {
@@ -80,6 +80,15 @@ export interface ZendeskSimulatorOptions {
   jobDelayMs?: number;
   /** Jobs that may be queued or running at once (§3.1: 30). Default 30. */
   maxActiveJobs?: number;
+  /** Order of user/organization bulk results (default 'shuffled': Zendesk documents none, §3.1). */
+  bulkResultOrder?: 'request' | 'shuffled' | 'reversed';
+  /** `create_or_update_many` results carry `email` (default false: not documented in the OAS). */
+  bulkResultEmails?: boolean;
+  /**
+   * Other integrations' jobs in the job list (§3.1): one that stays `working` and one completed
+   * with object `results`. Default true.
+   */
+  foreignJobs?: boolean;
   /** Rate-limit header spelling: '2024' `ratelimit-*` (default) or '2023' `rate-limit-*` (§5.3). */
   rateLimitHeaderSpelling?: '2023' | '2024';
 }
@@ -135,6 +144,10 @@ export async function startZendeskSimulator(options: ZendeskSimulatorOptions = {
     bulkUserImport: options.bulkUserImport ?? true,
     incrementalWithholdSeconds: options.incrementalWithholdSeconds ?? 60,
     searchLagSeconds: options.searchLagSeconds ?? 60,
+    bulkResultOrder: options.bulkResultOrder ?? 'shuffled',
+    bulkResultEmails: options.bulkResultEmails ?? false,
+    ticketExternalIdFilter: true,
+    futureStartTimeStatus: 400,
   };
   const limiter =
     options.rateLimits === false ? undefined : new RateLimiter(clock, options.rateLimits ?? defaultRateLimits);
@@ -142,6 +155,7 @@ export async function startZendeskSimulator(options: ZendeskSimulatorOptions = {
     delayMs: options.jobDelayMs ?? 5,
     maxActive: options.maxActiveJobs ?? 30,
   });
+  if (options.foreignJobs ?? true) jobs.addForeignJobs();
   const faults = new FaultInjector();
   const calls = new CallCounter();
   const callers = new WeakMap<FastifyRequest, number>();

@@ -25,7 +25,8 @@ export interface SimulatedJob {
   status: JobState;
   progress: number | null;
   message: string | null;
-  results: readonly JobResultItem[] | null;
+  /** Per-item results, or an object for some job types (a permanent deletion answers `{success}`). */
+  results: readonly JobResultItem[] | JobResultItem | null;
   readonly createdAt: number;
   /** Which record kind the progress message names ("Creating ticket #19"). */
   readonly noun: string;
@@ -80,6 +81,32 @@ export class JobQueue {
     this.#pending.push(job);
     this.#schedule();
     return job;
+  }
+
+  /**
+   * Jobs of other integrations on the account (§3.1: the list shows every recent job): a bulk
+   * import that stays `working`, and a permanent ticket deletion whose `results` is an object.
+   */
+  addForeignJobs(): void {
+    const never = (): JobOutcome => ({ results: [], allFailed: false });
+    const foreign = (jobType: string, status: JobState, total: number, results: SimulatedJob['results']) => {
+      const job: SimulatedJob = {
+        id: `V3-${this.#random.hex(32)}`,
+        jobType,
+        total,
+        status,
+        progress: status === 'working' ? 1 : total,
+        message: status === 'working' ? 'Importing user #1' : 'Completed',
+        results,
+        createdAt: this.#clock.now(),
+        noun: 'user',
+        verb: 'Importing',
+        run: never,
+      };
+      this.#jobs.set(job.id, job);
+    };
+    foreign('bulk_import_users', 'working', 3, null);
+    foreign('bulk_permanent_delete_tickets', 'completed', 2, { success: true });
   }
 
   get(id: string): SimulatedJob | undefined {

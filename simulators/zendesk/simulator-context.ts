@@ -28,6 +28,28 @@ export interface SimulatorSettings {
   incrementalWithholdSeconds: number;
   /** How long a changed user takes to become findable by `users/search?query=` (trap 7). */
   searchLagSeconds: number;
+  /**
+   * The order of user and organization bulk results. Zendesk documents none for `create_many`
+   * (§3.1) nor for `create_or_update_many` (only a community post says it keeps the request's), so
+   * by default they are shuffled (the harsher reading); 'reversed' is for tests. Default 'shuffled'.
+   */
+  bulkResultOrder: 'request' | 'shuffled' | 'reversed';
+  /**
+   * Whether `create_or_update_many` results carry `email` (only the community post shows it; the
+   * OAS does not). Default false.
+   */
+  bulkResultEmails: boolean;
+  /**
+   * Whether `tickets?external_id=` filters (documented, §3). Off plays a service that ignores the
+   * filter and lists other tickets too, for tests that a lookup checks what comes back. Default true.
+   */
+  ticketExternalIdFilter: boolean;
+  /**
+   * The status of an incremental export asked to start in the future. Undocumented (§10); 400 was
+   * observed (Airbyte's Zendesk source), 422 is the recorded answer for a start inside the
+   * withheld minute. Default 400.
+   */
+  futureStartTimeStatus: 400 | 422;
 }
 
 export interface SimulatorContext {
@@ -141,7 +163,8 @@ export function outcomeOf(results: JobResultItem[], failures: number): JobOutcom
 
 /**
  * Runs the items of a users or organizations `create_many` job: each is validated and created on its
- * own. Results carry no index and come in no guaranteed order (§3.1), so they are shuffled; the
+ * own. Results carry no index and come in no guaranteed order (§3.1), so they are shuffled (see
+ * `settings.bulkResultOrder`); the
  * failure entry was not captured for these endpoints (§10) and follows the ticket shape.
  */
 export function createManyOutcome<Input, Record extends { readonly id: number }>(
@@ -168,7 +191,19 @@ export function createManyOutcome<Input, Record extends { readonly id: number }>
     failures++;
     results.push(result.kind === 'invalid' ? failedItem(index, result.errors, failureCode) : { index });
   });
-  return outcomeOf(context.random.shuffle(results), failures);
+  return outcomeOf(inBulkOrder(context, results), failures);
+}
+
+/** User and organization bulk results in `settings.bulkResultOrder` (§3.1: no documented order). */
+export function inBulkOrder(context: SimulatorContext, results: JobResultItem[]): JobResultItem[] {
+  switch (context.settings.bulkResultOrder) {
+    case 'request':
+      return results;
+    case 'reversed':
+      return [...results].reverse();
+    case 'shuffled':
+      return context.random.shuffle(results);
+  }
 }
 
 /**

@@ -254,6 +254,9 @@ export const settings = {
 
 type SettingName = keyof typeof settings;
 
+/** Where renewed Zendesk tokens are kept when the configuration names no file (README). */
+export const defaultZendeskTokenFile = './tandem-zendesk-tokens.json';
+
 export class ConfigError extends Error {
   readonly problems: readonly string[];
   constructor(problems: readonly string[]) {
@@ -309,7 +312,7 @@ export function loadConfig(sources: ConfigSources = {}): TandemConfig {
   }
 
   const superoffice = readSuperOffice(raw, problems, cwd);
-  const zendesk = readZendesk(raw, problems);
+  const zendesk = readZendesk(raw, problems, cwd);
   if (problems.length > 0) {
     throw new ConfigError(problems.map((problem) => namedAsWritten(problem, origins, file.exists)));
   }
@@ -591,6 +594,7 @@ function isTimeZone(name: string): boolean {
 function readZendesk(
   raw: (name: SettingName) => string | undefined,
   problems: string[],
+  cwd: string,
 ): ZendeskConnection | undefined {
   const url = raw('zendeskUrl');
   const oauthToken = raw('zendeskOauthToken');
@@ -619,12 +623,15 @@ function readZendesk(
         `to refresh the Zendesk token set all three of ${settings.zendeskClientId.env}, ${settings.zendeskClientSecret.env} and ${settings.zendeskRefreshToken.env}, or none`,
       );
     }
-    return clientId !== undefined && clientSecret !== undefined && refreshToken !== undefined
-      ? {
-          url: cleanUrl,
-          auth: { kind: 'oauth', accessToken: oauthToken, refresh: { clientId, clientSecret, refreshToken } },
-        }
-      : { url: cleanUrl, auth: { kind: 'oauth', accessToken: oauthToken } };
+    if (clientId === undefined || clientSecret === undefined || refreshToken === undefined) {
+      return { url: cleanUrl, auth: { kind: 'oauth', accessToken: oauthToken } };
+    }
+    // Each refresh retires the configured refresh token (OEXP): the renewed pair must outlive the process.
+    const tokenFile = resolve(cwd, raw('zendeskTokenFile') ?? defaultZendeskTokenFile);
+    return {
+      url: cleanUrl,
+      auth: { kind: 'oauth', accessToken: oauthToken, refresh: { clientId, clientSecret, refreshToken }, tokenFile },
+    };
   }
   if (email !== undefined && apiToken !== undefined) {
     if (!z.email().safeParse(email).success) {

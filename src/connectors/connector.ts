@@ -69,7 +69,10 @@ export interface CreateOperation {
    * handle up and reports an existing record as `created`.
    */
   readonly externalId: string;
-  /** True when an earlier attempt of this create may have reached the system. */
+  /**
+   * True when a record with this handle may exist already: an earlier attempt may have reached
+   * the system, or the caller's state cannot prove that no earlier state made it (a new state).
+   */
   readonly mayExist: boolean;
   readonly values: PropertyValues;
   /** A human-readable name, for systems that require one the spec does not map (Zendesk user name). */
@@ -112,14 +115,25 @@ export type WriteOperation = CreateOperation | UpdateOperation;
  * `conflict`: a conditional update found the record changed since the engine read it and wrote
  * nothing; `record` is the record as the system holds it now (a connector that cannot read it
  * reports `failed` with code `conflict` instead).
+ * `merged`: the create was not made because a record that is not this create's (it does not carry
+ * its handle) already holds what the system keeps unique, e.g. a Zendesk user with the e-mail.
+ * Nothing was written to that record; the caller links it like a match and plans its values anew.
  */
-export type WriteStatus = 'created' | 'updated' | 'unchanged' | 'conflict' | 'failed';
+export type WriteStatus = 'created' | 'merged' | 'updated' | 'unchanged' | 'conflict' | 'failed';
 
 export interface WriteOutcome {
   readonly key: string;
   readonly status: WriteStatus;
-  /** The record as the system holds it after the write (or, for `conflict`, now), when known. */
+  /**
+   * The record as the system holds it after the write (or, for `conflict`, now), when known.
+   * Always set for `merged`.
+   */
   readonly record?: SourceRecord;
+  /**
+   * For `created`: the record carrying the handle existed before this call (found by looking the
+   * handle up), so its values are the system's, not the operation's.
+   */
+  readonly adopted?: boolean;
   /** Set when status is `failed`. */
   readonly error?: SyncError;
 }

@@ -63,9 +63,18 @@ export interface HttpClientOptions {
   readonly describeError: (status: number, body: string) => ErrorDescription;
   /** Milliseconds to pause before the next request, read from rate-limit headers; 0 for none. */
   readonly pauseAfter?: (info: ResponseInfo) => number;
+  /**
+   * The pause that `pauseAfter` and Retry-After set, shared by the clients of one account (a rate
+   * limit is the account's, whichever client hit it). Default: this client's own.
+   */
+  readonly accountPause?: RequestPause;
+  /** Milliseconds to pause this client only (an endpoint's own budget), read from headers. */
+  readonly pauseOwnAfter?: (info: ResponseInfo) => number;
   /** Requests allowed per interval, kept below the service's announced limit. */
   readonly budget?: { readonly requests: number; readonly intervalMs: number };
   readonly retries?: number;
+  /** Real milliseconds per second of the service's time (Retry-After); default 1000, lower against a fast-clock simulator. */
+  readonly secondMs?: number;
   readonly minRetryDelayMs?: number;
   readonly maxRetryDelayMs?: number;
   readonly timeoutMs?: number;
@@ -107,6 +116,36 @@ const sleep = (ms: number, signal?: AbortSignal) =>
     });
   });
 
+/**
+ * A pause shared by every client of one account: a Retry-After seen by any of them holds them all,
+ * and a later, longer one also holds requests already waiting (they look again when they wake).
+ */
+export class RequestPause {
+  #until = 0;
+  readonly #now: () => number;
+  readonly #sleep: (ms: number) => Promise<void>;
+
+  constructor(options: { now?: () => number; sleep?: (ms: number) => Promise<void> } = {}) {
+    this.#now = options.now ?? Date.now;
+    this.#sleep = options.sleep ?? ((ms) => sleep(ms));
+  }
+
+  /** When the pause in force ends (epoch ms; in the past when none is). */
+  get until(): number {
+    return this.#until;
+  }
+
+  /** Holds every request for at least `ms` from now; never shortens a pause already set. */
+  extend(ms: number): void {
+    this.#until = Math.max(this.#until, this.#now() + ms);
+  }
+
+  /** Resolves once no pause is in force. */
+  async wait(): Promise<void> {
+    for (let left = this.#until - this.#now(); left > 0; left = this.#until - this.#now()) await this.#sleep(left);
+  }
+}
+
 export function headerValue(headers: ResponseInfo['headers'], name: string): string | undefined {
   const value = headers[name.toLowerCase()];
   return Array.isArray(value) ? value[0] : value;
@@ -126,10 +165,12 @@ export class HttpClient {
   readonly #options: HttpClientOptions;
   readonly #queue: PQueue;
   readonly #dispatcher: Dispatcher;
-  #pausedUntil = 0;
+  readonly #accountPause: RequestPause;
+  readonly #ownPause = new RequestPause();
 
   constructor(options: HttpClientOptions) {
     this.#options = options;
+    this.#accountPause = options.accountPause ?? new RequestPause();
     this.#dispatcher =
       options.dispatcher ?? new Agent({ connections: 8, keepAliveTimeout: 10_000, connectTimeout: 10_000 });
     this.#queue =
@@ -181,7 +222,8 @@ export class HttpClient {
         }
         const action = error.status === undefined ? 'retry' : classifyStatus(error.status).action;
         if (action === 'fail' || !maySendAgain(error.status, repeatable)) throw new AbortError(error);
-        if (error.retryAfterSeconds !== undefined) this.#pauseFor(error.retryAfterSeconds * 1000);
+        if (error.retryAfterSeconds !== undefined)
+          this.#pauseFor(error.retryAfterSeconds * (this.#options.secondMs ?? 1000));
         throw error;
       }
     };
@@ -193,7 +235,7 @@ export class HttpClient {
         onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
           if (retriesLeft <= 0) return;
           const backoff = Math.min(maxDelay, Math.round((Math.random() + 1) * minDelay * 2 ** (attemptNumber - 1)));
-          const paused = this.#pausedUntil - Date.now();
+          const paused = this.#accountPause.until - Date.now();
           const asked = paused > backoff ? `${this.#options.serviceName} asked for a pause (Retry-After); ` : '';
           this.#options.onWait?.({
             reason: paused > backoff ? 'retry-after' : 'backoff',
@@ -212,14 +254,14 @@ export class HttpClient {
   #pauseFor(ms: number, why?: { reason: WaitInfo['reason']; message: string }): void {
     const until = Date.now() + ms;
     // One notice per pause, not one per request that meets it.
-    if (why !== undefined && until > this.#pausedUntil + 1000) {
+    if (why !== undefined && until > this.#accountPause.until + 1000) {
       this.#options.onWait?.({
         reason: why.reason,
         ms,
         message: `${why.message}: pausing ${this.#options.serviceName} requests for ${seconds(ms)}`,
       });
     }
-    this.#pausedUntil = Math.max(this.#pausedUntil, until);
+    this.#accountPause.extend(ms);
   }
 
   async #send<T>(
@@ -228,8 +270,8 @@ export class HttpClient {
     options: RequestOptions<T>,
     onAuthorization: (headers: Readonly<Record<string, string>>) => void,
   ): Promise<HttpResponse<T>> {
-    const wait = this.#pausedUntil - Date.now();
-    if (wait > 0) await sleep(wait);
+    await this.#accountPause.wait();
+    await this.#ownPause.wait();
     const base = this.#options.baseUrl;
     const url = new URL((typeof base === 'string' ? base : await base()) + path);
     for (const [name, value] of Object.entries(options.query ?? {})) {
@@ -282,6 +324,8 @@ export class HttpClient {
         message: `${this.#options.serviceName}'s rate limit is nearly used up (after ${method} ${path})`,
       });
     }
+    const ownPause = this.#options.pauseOwnAfter?.(info) ?? 0;
+    if (ownPause > 0) this.#ownPause.extend(ownPause);
 
     const accepted = status < 300 || (options.acceptStatuses ?? []).includes(status);
     if (!accepted) {

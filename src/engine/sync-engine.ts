@@ -311,6 +311,24 @@ function imaginedWrites(connector: Connector): Connector {
   };
 }
 
+/**
+ * A create outcome that links an existing record instead of a new one: the holder of the create's
+ * e-mail (`merged`), or a record carrying its handle that no attempt of this state made (`adopted`
+ * while the row was never sent before: another state created it). Both are linked as a match is,
+ * with no known values, so the next plan reconciles them and writes through the update path.
+ */
+function mergeOf(
+  row: OutboxRow,
+  outcome: WriteOutcome,
+): { record: SourceRecord; rule: LinkReport['rule']; why: string } | undefined {
+  if (outcome.record === undefined) return undefined;
+  if (outcome.status === 'merged')
+    return { record: outcome.record, rule: 'merge-key', why: 'already holds what the create would have taken' };
+  if (outcome.status === 'created' && outcome.adopted === true && !row.mayExist)
+    return { record: outcome.record, rule: 'external-id', why: `already carries the external id ${row.externalId}` };
+  return undefined;
+}
+
 interface CycleOptions {
   readonly sweep: boolean;
   readonly signal: AbortSignal | undefined;
@@ -338,6 +356,16 @@ export class SyncEngine {
   private unread: ReadonlySet<string> = new Set();
   /** Kinds whose Zendesk records were found deleted while another kind was planned. */
   private readonly deletedKinds = new Set<EntityKind>();
+  /** Zendesk types read for the first time in this cycle: see unprovenCreates. */
+  private firstReads = new Set<RecordType>();
+  /**
+   * Zendesk types whose creates this cycle must look their handle up first (issue 12.13): the state
+   * read the type for the first time (a new, lost or moved state), and Zendesk already holds records
+   * that a sync created (an external id naming a SuperOffice record, on any type read first now).
+   * Such a record changed in the last minute is withheld by the export, so the state cannot prove it
+   * never created it. Without any such record the pair was never synced: creates spend no lookups.
+   */
+  private unprovenCreates = new Set<RecordType>();
 
   constructor(options: SyncEngineOptions) {
     this.store = options.store;
@@ -406,6 +434,11 @@ export class SyncEngine {
     const startedAt = this.now();
     const report = new ReportCollector(this.reportLimit);
     await this.store.beginCycle(cycleId, startedAt);
+    this.unprovenCreates = new Set();
+    this.firstReads = new Set();
+    for (const { system, type } of syncedRecordTypes()) {
+      if (system === 'zendesk' && (await this.store.getCursor(system, type)) === null) this.firstReads.add(type);
+    }
     let status: CycleReport['status'] = 'completed';
     try {
       const unread = await this.readFeeds(cycleId, options, connectors, report);
@@ -629,6 +662,8 @@ export class SyncEngine {
             entityId: candidate.entityId ?? linkedNow.get(refKey(candidate.ref)),
           }));
         const origin = originOfExternalId(record.facts?.externalId);
+        if (origin !== undefined && record.ref.system === 'zendesk' && this.firstReads.has(record.ref.type))
+          for (const type of this.firstReads) this.unprovenCreates.add(type);
         const originEntity =
           origin === undefined ? undefined : (originEntities.get(refKey(origin)) ?? linkedNow.get(refKey(origin)));
         const decision = decideMatch(record, kind, mine, {
@@ -1048,6 +1083,20 @@ export class SyncEngine {
     }
   }
 
+  /** The entities already holding the records that creates of this batch merged with. */
+  private async linksOfMerged(
+    rows: readonly OutboxRow[],
+    outcomes: ReadonlyMap<string, WriteOutcome>,
+  ): Promise<ReadonlyMap<string, string>> {
+    const refs: RecordRef[] = [];
+    for (const row of rows) {
+      const outcome = outcomes.get(row.key);
+      const merge = outcome === undefined ? undefined : mergeOf(row, outcome);
+      if (merge !== undefined) refs.push(merge.record.ref);
+    }
+    return refs.length === 0 ? new Map() : this.store.entityIdsOf(refs);
+  }
+
   private async sendBatch(
     connector: Connector,
     type: RecordType,
@@ -1085,7 +1134,7 @@ export class SyncEngine {
               kind: 'create',
               key: row.key,
               externalId: row.externalId ?? row.key,
-              mayExist: row.mayExist,
+              mayExist: row.mayExist || this.unprovenCreates.has(type),
               values: row.values,
               ...(row.label === null ? {} : { label: row.label }),
             }
@@ -1099,6 +1148,7 @@ export class SyncEngine {
       report.writes.calls++;
       const outcomes = await connector.write(type, operations);
       const byKey = new Map(outcomes.map((outcome) => [outcome.key, outcome]));
+      const linkedElsewhere = await this.linksOfMerged(toSend, byKey);
       const now = this.clock();
       for (const row of toSend) {
         const attempts = row.attempts + 1;
@@ -1164,6 +1214,51 @@ export class SyncEngine {
             outcome.error ??
               new SyncError('bug', `the ${connector.system} connector reported a failure without an error`),
           );
+          continue;
+        }
+        const merge = mergeOf(row, outcome);
+        if (merge !== undefined) {
+          let holder = linkedElsewhere.get(refKey(merge.record.ref));
+          // A record the feed read on its own (its e-mail a secondary one, say) sits alone in an
+          // entity of its own: it moves to the entity whose create found it.
+          if (
+            holder !== undefined &&
+            holder !== row.entityId &&
+            (await this.store.absorbLoneRecord(merge.record.ref, row.entityId))
+          ) {
+            holder = undefined;
+            this.links = new RecordCache(linksPerGeneration); // the moved record's cached link is stale
+          }
+          if (holder !== undefined && holder !== row.entityId) {
+            fail(
+              new SyncError(
+                'validation',
+                `${refKey(merge.record.ref)} ${merge.why}, but it belongs to another entity (${holder}); Tandem links one record to one entity and does not guess. Give the records distinct e-mails.`,
+              ),
+            );
+            continue;
+          }
+          results.push(
+            holder === undefined
+              ? { key: row.key, status: 'merged', record: merge.record }
+              : { key: row.key, status: 'superseded' },
+          );
+          report.counts.links++;
+          report.add(report.links, [{ record: refKey(merge.record.ref), entityId: row.entityId, rule: merge.rule }]);
+          history.push({
+            entityId: row.entityId,
+            cycleId,
+            at,
+            event: 'linked',
+            attribute: null,
+            member: refKey(merge.record.ref),
+            rule: merge.rule,
+            detail: { instead: 'create', reason: merge.why },
+          });
+          continue;
+        }
+        if (outcome.status === 'merged') {
+          fail(new SyncError('bug', `the ${connector.system} connector merged ${row.key} without naming the record`));
           continue;
         }
         if (outcome.status === 'created') {

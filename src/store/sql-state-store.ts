@@ -474,6 +474,12 @@ export class SqlStateStore implements StateStore {
   }
 
   /** Entities whose values point at these ones are planned again: their translations may change. */
+  private async dirtyEntities(tx: SqlExecutor, entityIds: readonly string[]): Promise<void> {
+    for (const ids of statementChunks(entityIds, inListRows)) {
+      await tx.run(`UPDATE entities SET dirty = 1 WHERE dirty = 0 AND id IN (${placeholders(ids.length)})`, ids);
+    }
+  }
+
   private async dirtyReferrers(tx: SqlExecutor, entityIds: readonly string[]): Promise<void> {
     for (const ids of statementChunks(entityIds, inListRows)) {
       await tx.run(
@@ -585,6 +591,31 @@ export class SqlStateStore implements StateStore {
       }
     }
     return result;
+  }
+
+  async absorbLoneRecord(ref: RecordRef, into: string): Promise<boolean> {
+    return this.sql.transaction(async (tx) => {
+      const [record] = await tx.all('SELECT entity_id FROM records WHERE system = ? AND type = ? AND id = ?', [
+        ref.system,
+        ref.type,
+        ref.id,
+      ]);
+      const from = record === undefined || record.entity_id === null ? undefined : text(record.entity_id);
+      if (from === undefined || from === into) return false;
+      const [members] = await tx.all('SELECT COUNT(*) AS n FROM records WHERE entity_id = ?', [from]);
+      const [referrers] = await tx.all('SELECT COUNT(*) AS n FROM entity_references WHERE referenced_id = ?', [from]);
+      if (Number(members?.n) !== 1 || Number(referrers?.n) !== 0) return false;
+      await tx.run('UPDATE records SET entity_id = ? WHERE system = ? AND type = ? AND id = ?', [
+        into,
+        ref.system,
+        ref.type,
+        ref.id,
+      ]);
+      await tx.run('DELETE FROM outbox WHERE entity_id = ?', [from]);
+      await tx.run('DELETE FROM entity_references WHERE entity_id = ?', [from]);
+      await tx.run('DELETE FROM entities WHERE id = ?', [from]);
+      return true;
+    });
   }
 
   async ambiguitiesOf(refs: readonly RecordRef[]): Promise<ReadonlyMap<string, string>> {
@@ -1009,6 +1040,7 @@ export class SqlStateStore implements StateStore {
       }
       const done: string[] = [];
       const created: { outbox: OutboxRow; record: SourceRecord }[] = [];
+      const merged: { outbox: OutboxRow; record: SourceRecord }[] = [];
       const updated: { outbox: OutboxRow; record: SourceRecord | undefined }[] = [];
       const observed: { outbox: OutboxRow; record: SourceRecord }[] = [];
       for (const result of results) {
@@ -1034,6 +1066,10 @@ export class SqlStateStore implements StateStore {
             created.push({ outbox, record: result.record });
             done.push(outbox.key);
             break;
+          case 'merged':
+            merged.push({ outbox, record: result.record });
+            done.push(outbox.key);
+            break;
           case 'updated':
           case 'unchanged':
             updated.push({ outbox, record: result.record });
@@ -1041,7 +1077,12 @@ export class SqlStateStore implements StateStore {
             break;
         }
       }
-      await this.linkCreated(tx, created, at);
+      await this.linkCreated(tx, created, at, (outbox) => outbox.attributes);
+      await this.linkCreated(tx, merged, at, () => ({}));
+      await this.dirtyEntities(
+        tx,
+        merged.map(({ outbox }) => outbox.entityId),
+      );
       await this.applyUpdated(tx, updated, at);
       await this.applyObserved(tx, observed, at);
       await this.deleteOutbox(tx, done);
@@ -1049,11 +1090,12 @@ export class SqlStateStore implements StateStore {
     });
   }
 
-  /** Links created records to their rows' entities, with the rows' attributes as their known values. */
+  /** Links created (or merged) records to their rows' entities, with the known values `knownOf` gives. */
   private async linkCreated(
     tx: SqlExecutor,
     created: readonly { readonly outbox: OutboxRow; readonly record: SourceRecord }[],
     at: string,
+    knownOf: (outbox: OutboxRow) => OutboxRow['attributes'],
   ): Promise<void> {
     if (created.length === 0) return;
     // One record created for two rows cannot happen; should it, the last row's values count.
@@ -1066,7 +1108,7 @@ export class SqlStateStore implements StateStore {
       items.map(({ outbox, record }) => [
         ...recordContentParams(record.ref, record, contentHash(record), at),
         outbox.entityId,
-        JSON.stringify(outbox.attributes),
+        JSON.stringify(knownOf(outbox)),
       ]),
     );
     await this.deleteKeys(

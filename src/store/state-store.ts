@@ -160,6 +160,12 @@ export interface PlanCommit {
 export type OutboxResult =
   /** Link the created record to the row's entity, with the row's attributes as its known values. */
   | { readonly key: string; readonly status: 'created'; readonly record: SourceRecord }
+  /**
+   * Link an existing record the create found instead of making one (it held the create's e-mail, or
+   * its handle from another state): stored as read, with no known values, so the entity is planned
+   * again as after a match. A record already linked keeps its link.
+   */
+  | { readonly key: string; readonly status: 'merged'; readonly record: SourceRecord }
   /** Merge the row's attributes into the target's known values; store the record (or patch the values). */
   | { readonly key: string; readonly status: 'updated' | 'unchanged'; readonly record?: SourceRecord }
   /** Keep the row with its error; `nextAttemptAt` null marks it failed for good. */
@@ -267,6 +273,13 @@ export interface StateStore {
 
   /** The entity of each linked record; unknown or unlinked records are left out. Keys are ref keys. */
   entityIdsOf(refs: readonly RecordRef[]): Promise<ReadonlyMap<string, string>>;
+
+  /**
+   * Moves a record out of an entity it is the only record of, and that no entity points at, into
+   * `into` (a create found that this record is `into`'s: it holds its e-mail); the emptied entity
+   * and its outbox rows are removed. Returns false and changes nothing otherwise. Atomic.
+   */
+  absorbLoneRecord(ref: RecordRef, into: string): Promise<boolean>;
 
   /** Ambiguity messages of the given records that are unlinked; keys are ref keys. */
   ambiguitiesOf(refs: readonly RecordRef[]): Promise<ReadonlyMap<string, string>>;

@@ -1,9 +1,12 @@
 import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startZendeskSimulator, type ZendeskSimulator } from '../../simulators/zendesk/index.js';
+import { openTenant } from '../../src/cli/tenant.js';
 import { storeZendeskTokens, zendeskAuthWithStoredTokens } from '../../src/cli/zendesk-token-file.js';
+import { loadConfig } from '../../src/config/config.js';
 import { ZendeskConnector } from '../../src/connectors/zendesk/zendesk-connector.js';
 
 const refresh = { clientId: 'tandem', clientSecret: 'sim-secret', refreshToken: 'sim-refresh-token' };
@@ -58,6 +61,43 @@ describe('renewed Zendesk tokens', () => {
     expect(zendeskAuthWithStoredTokens({ kind: 'oauth', accessToken: 'a' })).toEqual({
       kind: 'oauth',
       accessToken: 'a',
+    });
+  });
+
+  it('are kept in the file the configuration names (or the default one): refresh, stop, start again, still authorised', async () => {
+    simulator = await startZendeskSimulator({ rateLimits: false });
+    const directory = mkdtempSync(join(tmpdir(), 'tandem-tokens-'));
+    const env = {
+      TANDEM_DB: join(directory, 'tandem.db'),
+      TANDEM_SUPEROFFICE_URL: 'http://127.0.0.1:9/Cust12345/api/v1',
+      TANDEM_SUPEROFFICE_TOKEN: 'unused',
+      TANDEM_ZENDESK_URL: simulator.url,
+      TANDEM_ZENDESK_OAUTH_TOKEN: 'sim-token',
+      TANDEM_ZENDESK_CLIENT_ID: 'tandem',
+      TANDEM_ZENDESK_CLIENT_SECRET: 'sim-secret',
+      TANDEM_ZENDESK_REFRESH_TOKEN: 'sim-refresh-token',
+    };
+    const start = async () => {
+      const tenant = await openTenant(loadConfig({ env, cwd: directory }), pino({ level: 'silent' }));
+      try {
+        await tenant.zendesk.verify();
+      } finally {
+        await tenant.close();
+      }
+    };
+    simulator.revokeAccessTokens(); // the configured access token has expired: the first call refreshes
+    await start();
+    const defaultFile = join(directory, 'tandem-zendesk-tokens.json');
+    expect(JSON.parse(readFileSync(defaultFile, 'utf8'))).toMatchObject({ refreshToken: expect.any(String) });
+
+    simulator.revokeAccessTokens(); // the configured refresh token is dead now; only the stored one works
+    await expect(start()).resolves.toBeUndefined();
+
+    const named = join(directory, 'elsewhere.json');
+    expect(
+      loadConfig({ env: { ...env, TANDEM_ZENDESK_TOKEN_FILE: named }, cwd: directory }).zendesk?.auth,
+    ).toMatchObject({
+      tokenFile: named,
     });
   });
 });

@@ -428,6 +428,27 @@ describe('a bad configuration', () => {
     expect(harness.superoffice.calls.writes + harness.zendesk.calls.writes).toBe(0);
   });
 
+  it('exits 3 saying an admin is needed when the Zendesk credentials are an agent’s (issue 12.8)', async () => {
+    const agent = { email: 'helpdesk.agent@example.com', token: 'agent-api-token' };
+    harness = await startSyncHarness({
+      superoffice: { ...smallTenant },
+      zendesk: { credentials: { apiTokens: [{ email: 'agent@example.com', token: 'sim-api-token' }, agent] } },
+    });
+    harness.zendesk.data.createUser({ name: 'Help Desk Agent', email: agent.email, role: 'agent' });
+    const run = await runTandemSync(
+      {
+        ...harness.env,
+        TANDEM_ZENDESK_OAUTH_TOKEN: '',
+        TANDEM_ZENDESK_EMAIL: agent.email,
+        TANDEM_ZENDESK_API_TOKEN: agent.token,
+      },
+      dirname(harness.dbPath),
+    );
+    expect(run.code).toBe(3);
+    expect(run.stderr).toMatch(/admins only/);
+    expect(harness.superoffice.calls.writes + harness.zendesk.calls.writes).toBe(0);
+  });
+
   it('exits 3 with a message about the credentials when SuperOffice refuses the token, and writes nothing', async () => {
     harness = await startSyncHarness({ superoffice: { ...smallTenant } });
     const run = await runTandemSync(

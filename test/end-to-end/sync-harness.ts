@@ -48,6 +48,14 @@ export interface SyncHarnessOptions {
   zendeskSampleTicket?: boolean;
 }
 
+/** A state store with its engine and connectors. */
+export interface HarnessState {
+  readonly store: StateStore;
+  readonly engine: SyncEngine;
+  readonly connectors: { readonly superoffice: Connector; readonly zendesk: Connector };
+  close(): Promise<void>;
+}
+
 export interface SyncHarness {
   readonly superoffice: SuperOfficeSimulator;
   readonly zendesk: ZendeskSimulator;
@@ -66,6 +74,8 @@ export interface SyncHarness {
   zendeskIdOf(type: SuperOfficeRecordType, id: number | string): Promise<number | undefined>;
   /** One cycle through the real connectors over HTTP. */
   sync(options?: { sweep?: boolean }): Promise<CycleReport>;
+  /** Another state against the same simulators, in its own file (a lost or moved state); close it yourself. */
+  openState(dbPath: string): Promise<HarnessState>;
   /** TANDEM_* variables pointing a `tandem` child process at these simulators and the same database. */
   readonly env: Record<string, string>;
   /** Closes the tenant (connectors, store), both simulators, and removes the temporary directory. */
@@ -105,8 +115,8 @@ export async function startSyncHarness(options: SyncHarnessOptions = {}): Promis
       });
     }
 
-    const config: TandemConfig = {
-      db: dbPath,
+    const configFor = (db: string): TandemConfig => ({
+      db,
       superoffice: {
         url: superoffice.url,
         auth: { kind: 'bearer', token: simulatorToken },
@@ -116,27 +126,31 @@ export async function startSyncHarness(options: SyncHarnessOptions = {}): Promis
       intervalSeconds: 60,
       sweepMinutes: 360,
       logLevel: 'error',
-    };
-    const logger = pino({ level: 'silent' });
-    const connectors = openConnectors(config, logger, {
-      superoffice: { minRetryDelayMs: 5, maxRetryDelayMs: 50 },
-      zendesk: {
-        rateLimitPerMinute: 100_000,
-        incrementalPerMinute: 100_000,
-        perUserUpdatesPerMinute: 100_000,
-        jobPollDelayMs: 5,
-        jobPollMaxDelayMs: 20,
-      },
     });
-    const store = await openStore(dbPath);
-    const tenant = {
-      store,
-      engine: new SyncEngine({ store, ...connectors, log: logger, clock: () => new Date(clock.now()) }),
-      async close() {
-        await Promise.allSettled([connectors.superoffice.close(), connectors.zendesk.close()]);
-        await store.close();
-      },
+    const logger = pino({ level: 'silent' });
+    const open = async (db: string): Promise<HarnessState> => {
+      const connectors = openConnectors(configFor(db), logger, {
+        superoffice: { minRetryDelayMs: 5, maxRetryDelayMs: 50 },
+        zendesk: {
+          rateLimitPerMinute: 100_000,
+          incrementalPerMinute: 100_000,
+          perUserUpdatesPerMinute: 100_000,
+          jobPollDelayMs: 5,
+          jobPollMaxDelayMs: 20,
+        },
+      });
+      const store = await openStore(db);
+      return {
+        store,
+        engine: new SyncEngine({ store, ...connectors, log: logger, clock: () => new Date(clock.now()) }),
+        connectors,
+        async close() {
+          await Promise.allSettled([connectors.superoffice.close(), connectors.zendesk.close()]);
+          await store.close();
+        },
+      };
     };
+    const tenant = await open(dbPath);
 
     const env: Record<string, string> = {
       TANDEM_DB: dbPath,
@@ -152,7 +166,7 @@ export async function startSyncHarness(options: SyncHarnessOptions = {}): Promis
       zendesk,
       store: tenant.store,
       engine: tenant.engine,
-      connectors: { superoffice: connectors.superoffice, zendesk: connectors.zendesk },
+      connectors: tenant.connectors,
       clock,
       dbPath,
       env,
@@ -167,6 +181,7 @@ export async function startSyncHarness(options: SyncHarnessOptions = {}): Promis
         return zendeskMember === undefined ? undefined : Number(zendeskMember.ref.id);
       },
       sync: (syncOptions = {}) => tenant.engine.runCycle({ sweep: syncOptions.sweep ?? false }),
+      openState: open,
       async close() {
         await tenant.close();
         await Promise.allSettled([superoffice.close(), zendesk.close()]);

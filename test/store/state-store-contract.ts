@@ -167,6 +167,41 @@ export function stateStoreContract(name: string, factory: StoreFactory): void {
         expect((await store.getRecord(into))?.entityId).toBe('E2');
       }));
 
+    it('moves a record that is alone in its entity into the entity whose create found it, and nothing else (issue 12.2)', () =>
+      withStore(async (store) => {
+        const user = (id: string, email: string): SourceRecord => ({
+          ref: { system: 'zendesk', type: 'user', id },
+          values: { email },
+          modifiedAt: at,
+          deleted: false,
+        });
+        await store.ingestPage('superoffice', 'contact', [contact('1', 'Acme')], 'c1', at);
+        await store.ingestPage(
+          'zendesk',
+          'user',
+          [user('10', 'a@example.com'), user('11', 'b@example.com'), user('12', 'c@example.com')],
+          'z1',
+          at,
+        );
+        await store.applyMatches(
+          [
+            newEntityLink('contact', '1', 'E1', 'organization'),
+            { kind: 'link', ref: user('10', '').ref, entityId: 'E2', newEntity: 'person' },
+            { kind: 'link', ref: user('11', '').ref, entityId: 'E3', newEntity: 'person' },
+            { kind: 'link', ref: user('12', '').ref, entityId: 'E3' },
+          ],
+          [],
+          at,
+        );
+        expect(await store.absorbLoneRecord(user('10', '').ref, 'E1')).toBe(true);
+        expect((await store.getRecord(user('10', '').ref))?.entityId).toBe('E1');
+        expect(await store.loadEntities(['E2'])).toEqual([]);
+        // Not alone in its entity (or already there): nothing changes.
+        expect(await store.absorbLoneRecord(user('11', '').ref, 'E1')).toBe(false);
+        expect((await store.getRecord(user('11', '').ref))?.entityId).toBe('E3');
+        expect(await store.absorbLoneRecord(user('10', '').ref, 'E1')).toBe(false);
+      }));
+
     it('stores a page with its cursor and skips records whose content did not change', () =>
       withStore(async (store) => {
         expect(await store.getCursor('superoffice', 'contact')).toBeNull();

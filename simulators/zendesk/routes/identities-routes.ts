@@ -3,11 +3,13 @@
  * primary changes only through `make_primary`, which answers with the whole identity list.
  */
 import type { FastifyInstance } from 'fastify';
+import { pageList } from '../list-pagination.js';
 import { identityInput } from '../request-bodies.js';
 import {
   admitUserUpdate,
   numericId,
   type Params,
+  type QueryParams,
   type SimulatorContext,
   sendInvalid,
   sendNotFound,
@@ -20,9 +22,19 @@ export function registerIdentityRoutes(app: FastifyInstance, context: SimulatorC
     return { identities, next_page: null, previous_page: null, count: identities.length };
   };
 
-  app.get<{ Params: Params }>('/api/v2/users/:id/identities', async (request, reply) => {
+  // List Identities: at most 100 per page (ZD-OAS), offset pages with next_page (§2.2, §4.2).
+  app.get<{ Params: Params; Querystring: QueryParams }>('/api/v2/users/:id/identities', async (request, reply) => {
     const userId = numericId(request.params.id) ?? -1;
-    return state.users.get(userId)?.active === true ? identityList(userId) : sendNotFound(reply);
+    if (state.users.get(userId)?.active !== true) return sendNotFound(reply);
+    const answer = pageList(
+      state.identitiesOf(userId),
+      request.query,
+      'identities',
+      `/api/v2/users/${userId}/identities`,
+      state.baseUrl,
+      (identity) => state.identityJson(identity),
+    );
+    return reply.code(answer.status).send(answer.body);
   });
 
   app.get<{ Params: Params }>('/api/v2/users/:id/identities/:identityId', async (request, reply) => {

@@ -38,7 +38,7 @@ export function registerTicketRoutes(app: FastifyInstance, context: SimulatorCon
     const externalId = request.query.external_id;
     // §2.4: external_id is not unique, so this can list several tickets.
     const tickets =
-      externalId === undefined
+      externalId === undefined || !context.settings.ticketExternalIdFilter
         ? live()
         : live().filter((ticket) => ticket.external_id?.toLowerCase() === externalId.toLowerCase());
     const answer = pageList(tickets, request.query, 'tickets', '/api/v2/tickets', state.baseUrl, render, [

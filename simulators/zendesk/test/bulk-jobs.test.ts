@@ -71,8 +71,8 @@ describe('Zendesk simulator: bulk writes and job statuses (zendesk-api.md trap 2
     expect(member(job, 'message')).toMatch(/^Failed at /);
   });
 
-  it('keeps create_or_update_many results in request order, with e-mail, and marks failures "Failed"', async () => {
-    simulator = await startZendeskSimulator();
+  it('keeps create_or_update_many results in request order, with e-mail, only when asked; marks failures "Failed"', async () => {
+    simulator = await startZendeskSimulator({ bulkResultOrder: 'request', bulkResultEmails: true });
     await call(simulator, 'POST', '/api/v2/users', { user: { name: 'Old', email: 'u1@example.com' } });
     const job = await bulk(simulator, 'POST', '/api/v2/users/create_or_update_many', {
       users: [...users(2), { name: 'Bad', email: 'error@example.com_' }],
@@ -81,6 +81,19 @@ describe('Zendesk simulator: bulk writes and job statuses (zendesk-api.md trap 2
     expect(results.map((result) => result.status)).toEqual(['Created', 'Updated', 'Failed']);
     expect(results[0]?.email).toBe('u0@example.com');
     expect(results[2]).toMatchObject({ id: 2, details: 'Email: error@example.com_ is not properly formatted' });
+  });
+
+  it('by default answers create_or_update_many without e-mails and reverses on demand (no documented order, §3.1)', async () => {
+    simulator = await startZendeskSimulator({ bulkResultOrder: 'reversed' });
+    const job = await bulk(simulator, 'POST', '/api/v2/users/create_or_update_many', { users: users(3) });
+    const results = member(job, 'results') as Record<string, unknown>[];
+    expect(results.every((result) => !('email' in result))).toBe(true);
+    const ids = results.map((result) => result.id as number);
+    expect(ids.map((id) => simulator?.data.primaryEmail(id))).toEqual([
+      'u2@example.com',
+      'u1@example.com',
+      'u0@example.com',
+    ]);
   });
 
   it('updates many records with per-item values and reports {id, action, status, success}', async () => {
@@ -117,8 +130,22 @@ describe('Zendesk simulator: bulk writes and job statuses (zendesk-api.md trap 2
       'queued',
     ]);
     const listed = await call(simulator, 'GET', '/api/v2/job_statuses');
-    expect((member(listed.json, 'job_statuses') as { id: string }[]).map((job) => job.id)).toEqual([ids[1], ids[0]]);
+    expect((member(listed.json, 'job_statuses') as { id: string }[]).map((job) => job.id).slice(0, 2)).toEqual([
+      ids[1],
+      ids[0],
+    ]);
     simulator.jobs.release();
+  });
+
+  it("lists other integrations' jobs too: one that keeps working, one whose results are an object (§3.1)", async () => {
+    simulator = await startZendeskSimulator();
+    const listed = await call(simulator, 'GET', '/api/v2/job_statuses');
+    const jobs = member(listed.json, 'job_statuses') as { status: string; results: unknown }[];
+    expect(jobs.map((job) => job.status)).toEqual(['completed', 'working']);
+    expect(jobs[0]?.results).toEqual({ success: true });
+    const off = await startZendeskSimulator({ foreignJobs: false });
+    expect(member((await call(off, 'GET', '/api/v2/job_statuses')).json, 'job_statuses')).toEqual([]);
+    await off.close();
   });
 
   it('refuses a new job while 30 are queued or running (assumed 429, §10)', async () => {

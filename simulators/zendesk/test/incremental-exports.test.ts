@@ -63,6 +63,39 @@ describe('Zendesk simulator: incremental exports (zendesk-api.md §4.1, traps 5 
     expect(member(answer.json, 'description')).toMatch(/^Too recent start_time/);
   });
 
+  it('refuses a start_time in the future with 400, or 422 when set so (undocumented, api-review #13)', async () => {
+    simulator = await startZendeskSimulator();
+    const future = Math.floor(simulator.clock.now() / 1000) + 60;
+    expect((await call(simulator, 'GET', `/api/v2/incremental/users/cursor?start_time=${future}`)).status).toBe(400);
+    simulator.settings.futureStartTimeStatus = 422;
+    expect((await call(simulator, 'GET', `/api/v2/incremental/organizations?start_time=${future}`)).status).toBe(422);
+  });
+
+  it('refuses every export to a caller who is not an admin with 403 (ZD-OAS "Allowed For: Admins")', async () => {
+    const agent = { email: 'helpdesk.agent@example.com', token: 'agent-api-token' };
+    simulator = await startZendeskSimulator({
+      credentials: { apiTokens: [{ email: 'agent@example.com', token: 'sim-api-token' }, agent] },
+    });
+    simulator.data.createUser({ name: 'Help Desk Agent', email: agent.email, role: 'agent' });
+    const basic = (email: string, token: string) => ({
+      authorization: `Basic ${Buffer.from(`${email}/token:${token}`).toString('base64')}`,
+    });
+    const asAgent = basic(agent.email, agent.token);
+    for (const path of [
+      '/api/v2/incremental/users/cursor?start_time=0',
+      '/api/v2/incremental/organizations?start_time=0',
+    ]) {
+      const answer = await call(simulator, 'GET', path, undefined, asAgent);
+      expect(answer.status).toBe(403);
+      expect(member(answer.json, 'error', 'title')).toBe('Forbidden');
+    }
+    expect((await call(simulator, 'GET', '/api/v2/organizations', undefined, asAgent)).status).toBe(200);
+    const asOwner = basic('agent@example.com', 'sim-api-token');
+    expect(
+      (await call(simulator, 'GET', '/api/v2/incremental/users/cursor?start_time=0', undefined, asOwner)).status,
+    ).toBe(200);
+  });
+
   it('returns deleted users with active false and deleted tickets with status "deleted" (trap 5)', async () => {
     simulator = await startZendeskSimulator({ incrementalWithholdSeconds: 0 });
     const user = simulator.data.createUser({ name: 'Leaving', email: 'leaving@example.com' });

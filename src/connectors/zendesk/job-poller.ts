@@ -13,14 +13,16 @@ export interface JobPollerOptions {
   /** First wait after the last submission, and the wait after a poll that finished something. */
   readonly initialDelayMs: number;
   readonly maxDelayMs: number;
-  /** A job not finished after this long is given up on (its outcome is unknown). */
+  /** A job not finished after this long is given up on (its outcome is unknown); `wait` may ask for less. */
   readonly timeoutMs: number;
   readonly now?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
 interface Waiter {
+  readonly jobId: string;
   readonly since: number;
+  readonly timeoutMs: number;
   misses: number;
   readonly resolve: (status: WireJobStatus | undefined) => void;
   readonly reject: (error: unknown) => void;
@@ -30,7 +32,9 @@ const finished = new Set(['completed', 'failed', 'killed']);
 
 export class JobPoller {
   readonly #options: JobPollerOptions;
-  readonly #waiting = new Map<string, Waiter>();
+  /** By a token of each wait, not by job id: one job may be waited for twice (a lost create's candidate). */
+  readonly #waiting = new Map<number, Waiter>();
+  #nextToken = 0;
   readonly #now: () => number;
   readonly #sleep: (ms: number) => Promise<void>;
   #lastSubmission = 0;
@@ -48,10 +52,17 @@ export class JobPoller {
    * Resolves with the finished job, or undefined when Zendesk no longer knows the job or it did
    * not finish in time: then whether its work happened is unknown.
    */
-  wait(jobId: string): Promise<WireJobStatus | undefined> {
+  wait(jobId: string, timeoutMs = this.#options.timeoutMs): Promise<WireJobStatus | undefined> {
     return new Promise((resolve, reject) => {
       this.#lastSubmission = this.#now();
-      this.#waiting.set(jobId, { since: this.#lastSubmission, misses: 0, resolve, reject });
+      this.#waiting.set(this.#nextToken++, {
+        jobId,
+        since: this.#lastSubmission,
+        timeoutMs,
+        misses: 0,
+        resolve,
+        reject,
+      });
       if (!this.#running) void this.#run();
     });
   }
@@ -80,40 +91,42 @@ export class JobPoller {
   }
 
   async #pollOnce(): Promise<boolean> {
-    const ids = [...this.#waiting.keys()].slice(0, 100);
+    const ids = [...new Set([...this.#waiting.values()].map((waiter) => waiter.jobId))].slice(0, 100);
+    const asked = new Set(ids);
+    const tokens = [...this.#waiting.entries()].filter(([, waiter]) => asked.has(waiter.jobId)).map(([token]) => token);
     let statuses: readonly WireJobStatus[];
     try {
       this.polls++;
       statuses = await this.#options.fetchStatuses(ids);
     } catch (error) {
       if (error instanceof SyncError && !error.retryable) {
-        for (const id of ids) this.#settle(id, (waiter) => waiter.reject(error));
+        for (const token of tokens) this.#settle(token, (waiter) => waiter.reject(error));
       }
       return false;
     }
     let progressed = false;
     const byId = new Map(statuses.map((status) => [status.id, status]));
-    for (const id of ids) {
-      const waiter = this.#waiting.get(id);
+    for (const token of tokens) {
+      const waiter = this.#waiting.get(token);
       if (waiter === undefined) continue;
-      const status = byId.get(id);
+      const status = byId.get(waiter.jobId);
       if (status !== undefined && finished.has(status.status)) {
         progressed = true;
-        this.#settle(id, (entry) => entry.resolve(status));
+        this.#settle(token, (entry) => entry.resolve(status));
       } else if (status === undefined && ++waiter.misses >= 3) {
         // §3.1: job data expires; a job Zendesk no longer shows has an unknown outcome.
-        this.#settle(id, (entry) => entry.resolve(undefined));
-      } else if (this.#now() - waiter.since > this.#options.timeoutMs) {
-        this.#settle(id, (entry) => entry.resolve(undefined));
+        this.#settle(token, (entry) => entry.resolve(undefined));
+      } else if (this.#now() - waiter.since > waiter.timeoutMs) {
+        this.#settle(token, (entry) => entry.resolve(undefined));
       }
     }
     return progressed;
   }
 
-  #settle(id: string, action: (waiter: Waiter) => void): void {
-    const waiter = this.#waiting.get(id);
+  #settle(token: number, action: (waiter: Waiter) => void): void {
+    const waiter = this.#waiting.get(token);
     if (waiter === undefined) return;
-    this.#waiting.delete(id);
+    this.#waiting.delete(token);
     action(waiter);
   }
 }

@@ -3,12 +3,9 @@
  * list endpoints, writes through the bulk endpoints with job polling, and keeps within Zendesk's
  * rate limits. Facts cite ../shared/docs/zendesk-api.md by section and trap number.
  *
- * Idempotent creates: every record we create carries `external_id` = the operation's handle.
- * Users are created with `create_or_update_many`, which matches on external_id (a repeat updates
- * instead of duplicating) and answers in request order; organizations and tickets with
- * `create_many`, and a create whose answer was lost is settled by looking its handles up
- * (`show_many?external_ids=`, or `tickets?external_id=`) once every queued job has run, never
- * through the lagging search index (trap 7).
+ * Creates live in zendesk-creates.ts: every record we create carries `external_id` = the
+ * operation's handle, results are linked by index or by reading the batch back by external id,
+ * never by position, and a create whose answer was lost is settled by looking its handles up.
  */
 import PQueue from 'p-queue';
 import type { Dispatcher } from 'undici';
@@ -31,25 +28,32 @@ import {
   type HttpResponse,
   headerValue,
   type RequestOptions,
+  RequestPause,
   type ResponseInfo,
   type WaitInfo,
 } from '../http-client.js';
 import { JobPoller } from './job-poller.js';
+import {
+  asSyncError,
+  chunk,
+  concernsWholeCall,
+  failRest,
+  forEachConcurrently,
+  maxBatch,
+  type Outcomes,
+} from './write-outcomes.js';
 import { settleConditionalUpdates, type TicketUpdateCalls } from './zendesk-conditional-updates.js';
+import { ZendeskCreates } from './zendesk-creates.js';
 import { type ZendeskAuth, ZendeskCredentials, type ZendeskTokens } from './zendesk-credentials.js';
 import { decodeCursor, encodeCursor, type FeedPosition } from './zendesk-cursor.js';
 import { describeZendeskError, jobItemError, mayHaveTakenEffect } from './zendesk-errors.js';
 import { accountPause, exportPause, PerUserLimiter } from './zendesk-rate-limits.js';
 import {
   changesSomething,
-  createdRecord,
-  organizationCreateItem,
   organizationRecord,
   organizationUpdateItem,
-  ticketCreateItem,
   ticketRecord,
   ticketUpdateItem,
-  userCreateItem,
   userRecord,
   userUpdateItem,
   withGroupMembers,
@@ -61,11 +65,11 @@ import {
   identityList,
   ignoredBody,
   type JobResultItem,
+  jobResults,
   jobStatusAnswer,
   jobStatusList,
   recordList,
   timeExportPage,
-  userAnswer,
   type WireJobStatus,
   wireGroupMembership,
   wireOrganization,
@@ -92,10 +96,17 @@ export interface ZendeskConnectorOptions {
   jobPollMaxDelayMs?: number;
   /** Bulk jobs in flight at once; default 20, under Zendesk's 30 queued or running jobs (§3.1). */
   jobsInFlight?: number;
+  /** How long a create whose answer was lost waits for jobs that could be its own; default 60,000 ms. */
+  lostJobWaitMs?: number;
   /** Retries of one request after transient failures; default 6. */
   retries?: number;
   /** Backoff between retries, in ms; default 250 growing to 30,000 (a Retry-After always wins). */
   retryDelayMs?: { min: number; max: number };
+  /**
+   * Real milliseconds per second of Zendesk's time, for the budgets, the per-user window and the
+   * reset headers; default 1000. Benchmarks against a simulator on a fast clock set it lower.
+   */
+  secondMs?: number;
   /** Observes every answer, for call counting. */
   onResponse?: (info: ResponseInfo) => void;
   /** Told whenever requests wait (Retry-After, rate limit, back-off), so the operator sees why. */
@@ -115,28 +126,8 @@ const recordSchemas = {
 } as const;
 /** Show Ticket and Update Ticket answer `{ticket}` (Update Ticket adds an `audit`, not read). */
 const ticketAnswer = z.object({ ticket: recordSchemas.ticket });
-const maxBatch = 100;
-/** Ticket external ids are not unique (§2.4); an ambiguous create retries at most this often. */
-const maxCreateAttempts = 3;
-
-type Outcomes = Map<string, WriteOutcome>;
-
-function chunk<T>(items: readonly T[], size: number): T[][] {
-  const chunks: T[][] = [];
-  for (let index = 0; index < items.length; index += size) chunks.push(items.slice(index, index + size));
-  return chunks;
-}
-
-async function forEachConcurrently<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>) {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await work(item);
-    }
-  });
-  await Promise.all(workers);
-}
+/** Update jobs whose outcome stays unknown are sent again at most this often (update_many writes values). */
+const maxUpdateAttempts = 3;
 
 function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (signal === undefined) return promise;
@@ -149,6 +140,8 @@ function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Pro
 }
 
 const epochSeconds = (date: Date) => Math.floor(date.getTime() / 1000);
+/** §4.1: exports refuse a start less than a minute old; one second of margin. */
+const minimumStartAgeSeconds = 61;
 
 /** The second a record last changed, as the time-based export groups it. */
 function secondOf(record: SourceRecord): number | undefined {
@@ -197,17 +190,6 @@ function changePage(records: readonly SourceRecord[], cursor: string, rejected: 
   return rejected.length === 0 ? { records, cursor } : { records, cursor, rejected };
 }
 
-/** Failures that concern the whole call (credentials, settings) reject it; others belong to their records. */
-function concernsWholeCall(error: SyncError): boolean {
-  return error.code === 'auth' || error.code === 'config';
-}
-
-function asSyncError(error: unknown): SyncError {
-  if (error instanceof SyncError) return error;
-  if (error instanceof RangeError) return new SyncError('bug', error.message, { cause: error });
-  throw error;
-}
-
 export class ZendeskConnector implements Connector {
   readonly system = 'zendesk' as const;
   readonly #api: HttpClient;
@@ -216,7 +198,10 @@ export class ZendeskConnector implements Connector {
   readonly #perUser: PerUserLimiter;
   readonly #jobSlots: PQueue;
   readonly #options: ZendeskConnectorOptions;
-  #bulkUserImportOff = false;
+  readonly #creates: ZendeskCreates;
+  #clockOffsetMs = 0;
+  /** Jobs this connector submitted: a lost create never waits for them (issue 12.9). */
+  readonly #ownJobs = new Set<string>();
 
   constructor(options: ZendeskConnectorOptions) {
     this.#options = options;
@@ -225,8 +210,10 @@ export class ZendeskConnector implements Connector {
       ...(options.dispatcher === undefined ? {} : { dispatcher: options.dispatcher }),
       ...(options.onTokens === undefined ? {} : { onTokens: options.onTokens }),
     });
+    const secondMs = options.secondMs ?? 1000;
     const shared = {
       baseUrl: `${baseUrl}/api/v2`,
+      secondMs,
       serviceName: 'Zendesk',
       authorize: () => credentials.headers(),
       refreshCredentials: () => credentials.refresh(),
@@ -235,20 +222,28 @@ export class ZendeskConnector implements Connector {
       ...(options.retryDelayMs === undefined
         ? {}
         : { minRetryDelayMs: options.retryDelayMs.min, maxRetryDelayMs: options.retryDelayMs.max }),
-      ...(options.onResponse === undefined ? {} : { onResponse: options.onResponse }),
+      onResponse: (info: ResponseInfo) => {
+        this.#observeClock(info);
+        options.onResponse?.(info);
+      },
       ...(options.onWait === undefined ? {} : { onWait: options.onWait }),
       ...(options.dispatcher === undefined ? {} : { dispatcher: options.dispatcher }),
     };
+    // Issue 12.10: a 429 or a spent account budget holds both clients (the limit is the account's).
+    const sharedPause = new RequestPause();
     this.#api = new HttpClient({
       ...shared,
-      budget: { requests: options.rateLimitPerMinute ?? 160, intervalMs: 60_000 },
+      accountPause: sharedPause,
+      budget: { requests: options.rateLimitPerMinute ?? 160, intervalMs: 60 * secondMs },
       // Keep a few requests of the minute for those already in flight.
-      pauseAfter: (info) => accountPause(info, 2),
+      pauseAfter: (info) => accountPause(info, 2, secondMs),
     });
     this.#exports = new HttpClient({
       ...shared,
-      budget: { requests: options.incrementalPerMinute ?? 10, intervalMs: 60_000 },
-      pauseAfter: exportPause,
+      accountPause: sharedPause,
+      budget: { requests: options.incrementalPerMinute ?? 10, intervalMs: 60 * secondMs },
+      pauseAfter: (info) => accountPause(info, 0, secondMs),
+      pauseOwnAfter: (info) => exportPause(info, secondMs),
     });
     this.#jobs = new JobPoller({
       fetchStatuses: async (ids) =>
@@ -257,8 +252,19 @@ export class ZendeskConnector implements Connector {
       maxDelayMs: options.jobPollMaxDelayMs ?? 8_000,
       timeoutMs: 15 * 60_000,
     });
-    this.#perUser = new PerUserLimiter(options.perUserUpdatesPerMinute ?? 5);
+    this.#perUser = new PerUserLimiter(options.perUserUpdatesPerMinute ?? 5, { windowMs: 60 * secondMs });
     this.#jobSlots = new PQueue({ concurrency: options.jobsInFlight ?? 20 });
+    this.#creates = new ZendeskCreates(
+      {
+        get: (path, schema, query) => this.#get(path, schema, query),
+        post: async (path, schema, body) => (await this.#request('POST', path, { schema, body })).body,
+        runJob: (path, body) => this.#runJob('POST', path, body, false),
+        waitForJob: (id, timeoutMs) => this.#jobs.wait(id, timeoutMs),
+        isOwnJob: (id) => this.#ownJobs.has(id),
+        log: (level, message) => this.#log(level, message),
+      },
+      { jobsInFlight: options.jobsInFlight ?? 20, lostJobWaitMs: options.lostJobWaitMs ?? 60_000 },
+    );
     if (options.auth.kind === 'api-token') {
       // Trap 1: API tokens stop working on 2027-04-30.
       this.#log(
@@ -281,8 +287,40 @@ export class ZendeskConnector implements Connector {
   ): Promise<WireJobStatus | undefined> {
     return this.#jobSlots.add(async () => {
       const answer = await this.#request(method, path, { schema: jobStatusAnswer, body, repeatable });
+      this.#ownJobs.add(answer.body.job_status.id);
       return this.#jobs.wait(answer.body.job_status.id);
     });
+  }
+
+  /** Zendesk's clock as its last `Date` header told it, as an offset from ours. */
+  #observeClock(info: ResponseInfo): void {
+    const date = Date.parse(headerValue(info.headers, 'date') ?? '');
+    if (!Number.isNaN(date)) this.#clockOffsetMs = date - Date.now();
+  }
+
+  /** Now, in epoch seconds by Zendesk's clock (ours until Zendesk has answered once). */
+  #zendeskSeconds(): number {
+    return epochSeconds(new Date(Date.now() + this.#clockOffsetMs));
+  }
+
+  /**
+   * §4.1: an export start must be at least a minute in the past by Zendesk's clock; 61 s keeps a
+   * second's margin. An earlier start only reads some records again (they are de-duplicated).
+   */
+  #clampStart<P extends Extract<FeedPosition, { kind: 'start' | 'time' }>>(position: P): P {
+    const latest = this.#zendeskSeconds() - minimumStartAgeSeconds;
+    if (position.startTime <= latest) return position;
+    return position.kind === 'time' ? { ...position, startTime: latest, seen: [] } : { ...position, startTime: latest };
+  }
+
+  /**
+   * Whether a refused export start means "nothing to read yet": 422 is the recorded answer for a
+   * start inside the withheld minute, 400 the observed one for a start in the future (api-review
+   * #13); either only for a start that is recent or ahead by Zendesk's clock.
+   */
+  #tooRecentStart(error: unknown, startTime: number): boolean {
+    if (!(error instanceof SyncError) || (error.status !== 400 && error.status !== 422)) return false;
+    return startTime > this.#zendeskSeconds() - 5 * 60;
   }
 
   /** Job polls made so far (each costs one request of the account budget). */
@@ -328,6 +366,31 @@ export class ZendeskConnector implements Connector {
       }
       throw failure;
     }
+    await this.#verifyExports();
+  }
+
+  /**
+   * Issue 12.8: the change feeds are incremental exports, "Allowed For: Admins" (ZD-OAS). Agent
+   * credentials pass the probe above and would then fail every read; one small export read proves
+   * the role (it costs one of the exports' 10 requests a minute).
+   */
+  async #verifyExports(): Promise<void> {
+    try {
+      await this.#exports.request('GET', '/incremental/organizations.json', {
+        schema: organizationExportPage,
+        query: { start_time: this.#zendeskSeconds() - 3_600, per_page: 1 },
+      });
+    } catch (error) {
+      const failure = asSyncError(error);
+      if (failure.status === 403) {
+        throw new SyncError(
+          'auth',
+          'Zendesk refused its incremental exports to these credentials: Tandem reads changes through them, and Zendesk allows them to admins only. Use an OAuth token or API token of a Zendesk admin',
+          { cause: failure, status: 403 },
+        );
+      }
+      throw failure;
+    }
   }
 
   // ---- reads -----------------------------------------------------------------------------------
@@ -335,10 +398,14 @@ export class ZendeskConnector implements Connector {
   async *readChanges(type: RecordType, cursor: string | null, options: ReadOptions = {}): AsyncIterable<ChangePage> {
     const recordType = this.#recordType(type);
     let position = decodeCursor(recordType, cursor);
+    // A start time we worked out ourselves (after a full scan) may be too young for Zendesk; the
+    // positions Zendesk hands out (after_cursor, end_time) are its own and left alone.
+    const ownStart = cursor?.startsWith(`zendesk:${recordType}:start:`) === true;
     if (position.kind === 'time') {
-      yield* this.#readTimeExport(recordType, position, options);
+      yield* this.#readTimeExport(recordType, ownStart ? this.#clampStart(position) : position, options);
       return;
     }
+    if (position.kind === 'start' && ownStart) position = this.#clampStart(position);
     const key = recordType === 'user' ? 'users' : 'tickets';
     const schema = cursorExportPage(key, z.unknown());
     const groups = new Map<string, readonly string[] | null>();
@@ -360,8 +427,9 @@ export class ZendeskConnector implements Connector {
         ).body;
       } catch (error) {
         // §4.1: a start_time inside the withheld minute is refused; nothing is there to read yet.
-        if (error instanceof SyncError && error.status === 422 && position.kind === 'start') {
-          yield { records: [], cursor: encodeCursor(recordType, position) };
+        if (position.kind === 'start' && this.#tooRecentStart(error, position.startTime)) {
+          // The refusal's Date header taught us Zendesk's clock: resume from a start it accepts.
+          yield { records: [], cursor: encodeCursor(recordType, this.#clampStart(position)) };
           return;
         }
         throw error;
@@ -402,8 +470,8 @@ export class ZendeskConnector implements Connector {
           )
         ).body;
       } catch (error) {
-        if (error instanceof SyncError && error.status === 422) {
-          yield { records: [], cursor: encodeCursor(type, position) };
+        if (this.#tooRecentStart(error, position.startTime)) {
+          yield { records: [], cursor: encodeCursor(type, this.#clampStart(position)) };
           return;
         }
         throw error;
@@ -537,7 +605,10 @@ export class ZendeskConnector implements Connector {
     const outcomes: Outcomes = new Map();
     const creates = operations.filter((operation): operation is CreateOperation => operation.kind === 'create');
     const updates = operations.filter((operation): operation is UpdateOperation => operation.kind === 'update');
-    await Promise.all([this.#createAll(recordType, creates, outcomes), this.#updateAll(recordType, updates, outcomes)]);
+    await Promise.all([
+      this.#creates.createAll(recordType, creates, outcomes),
+      this.#updateAll(recordType, updates, outcomes),
+    ]);
     return operations.map(
       (operation) =>
         outcomes.get(operation.key) ?? {
@@ -548,329 +619,11 @@ export class ZendeskConnector implements Connector {
     );
   }
 
-  /** Records a failure for every operation without an outcome yet; rethrows whole-call failures. */
-  #failRest(operations: readonly WriteOperation[], outcomes: Outcomes, error: unknown): void {
-    const failure = asSyncError(error);
-    if (concernsWholeCall(failure)) throw failure;
-    for (const operation of operations) {
-      if (!outcomes.has(operation.key))
-        outcomes.set(operation.key, { key: operation.key, status: 'failed', error: failure });
-    }
-  }
-
-  async #createAll(type: ZendeskRecordType, operations: readonly CreateOperation[], outcomes: Outcomes): Promise<void> {
-    if (operations.length === 0) return;
-    const mayExist = operations.filter((operation) => operation.mayExist);
-    if (mayExist.length > 0) {
-      try {
-        await this.#adoptExisting(type, mayExist, outcomes);
-      } catch (error) {
-        this.#failRest(mayExist, outcomes, error);
-      }
-    }
-    const remaining = operations.filter((operation) => !outcomes.has(operation.key));
-    await forEachConcurrently(chunk(remaining, maxBatch), this.#options.jobsInFlight ?? 20, async (batch) => {
-      try {
-        await this.#createBatch(type, batch, outcomes, 1);
-      } catch (error) {
-        this.#failRest(batch, outcomes, error);
-      }
-    });
-  }
-
-  /** Finds records already carrying these handles and reports them as created (no second record). */
-  async #adoptExisting(type: ZendeskRecordType, operations: readonly CreateOperation[], outcomes: Outcomes) {
-    const found = await this.#findByExternalIds(
-      type,
-      operations.map((operation) => operation.externalId),
-    );
-    for (const operation of operations) {
-      const record = found.get(operation.externalId.toLowerCase());
-      if (record !== undefined) outcomes.set(operation.key, { key: operation.key, status: 'created', record });
-    }
-  }
-
-  /**
-   * Records by external id (lower-cased, as Zendesk compares them, §2.1/§2.3). Users and
-   * organizations through show_many?external_ids= (≤100 a call); tickets one list call each, since
-   * their external ids are not unique and have no show_many (§2.4, §3).
-   */
-  async #findByExternalIds(
-    type: ZendeskRecordType,
-    externalIds: readonly string[],
-  ): Promise<Map<string, SourceRecord>> {
-    const found = new Map<string, SourceRecord>();
-    const key = plural[type];
-    if (type === 'ticket') {
-      await forEachConcurrently(externalIds, 8, async (externalId) => {
-        const body = await this.#get('/tickets.json', recordList('tickets', recordSchemas.ticket), {
-          external_id: externalId,
-        });
-        const oldest = [...body.tickets].sort((a, b) => Number(a.ref.id) - Number(b.ref.id))[0];
-        if (body.tickets.length > 1)
-          this.#log('warn', `${body.tickets.length} Zendesk tickets carry external id ${externalId}`);
-        if (oldest !== undefined) found.set(externalId.toLowerCase(), oldest);
-      });
-      return found;
-    }
-    // A comma would split one external id into two in the show_many list.
-    const listable = externalIds.filter((externalId) => !externalId.includes(','));
-    for (const part of chunk(listable, maxBatch)) {
-      const body = await this.#get(`/${key}/show_many.json`, recordList(key, recordSchemas[type]), {
-        external_ids: part.join(','),
-      });
-      for (const record of body[key]) {
-        const externalId = record.facts?.externalId;
-        if (externalId !== undefined && externalId !== null) found.set(externalId.toLowerCase(), record);
-      }
-    }
-    for (const externalId of externalIds.filter((id) => id.includes(','))) {
-      const path = type === 'user' ? '/users/search.json' : '/organizations/search.json';
-      const body = await this.#get(path, recordList(key, recordSchemas[type]), { external_id: externalId });
-      const record = body[key][0];
-      if (record !== undefined) found.set(externalId.toLowerCase(), record);
-    }
-    return found;
-  }
-
-  async #createBatch(type: ZendeskRecordType, batch: readonly CreateOperation[], outcomes: Outcomes, attempt: number) {
-    if (type === 'user') return this.#createUsers(batch, outcomes, attempt);
-    const key = plural[type];
-    const items = batch.map((operation) =>
-      type === 'ticket' ? ticketCreateItem(operation) : organizationCreateItem(operation),
-    );
-    let job: WireJobStatus | undefined;
-    try {
-      job = await this.#runJob('POST', `/${key}/create_many.json`, { [key]: items }, false);
-    } catch (error) {
-      // The request may have reached Zendesk and queued a job whose answer we lost.
-      if (error instanceof SyncError && mayHaveTakenEffect(error))
-        return this.#settleUnknownCreates(type, batch, outcomes, attempt);
-      throw error;
-    }
-    if (job === undefined) return this.#settleUnknownCreates(type, batch, outcomes, attempt);
-    const results = job.results ?? [];
-    if (type === 'ticket') this.#mapTicketResults(batch, results, outcomes);
-    else await this.#mapOrganizationResults(batch, results, outcomes);
-    const unsettled = batch.filter((operation) => !outcomes.has(operation.key));
-    if (unsettled.length > 0) await this.#settleUnknownCreates(type, unsettled, outcomes, attempt);
-  }
-
-  /** §3.1: ticket results carry their index into the request. */
-  #mapTicketResults(batch: readonly CreateOperation[], results: readonly JobResultItem[], outcomes: Outcomes) {
-    for (const result of results) {
-      const operation = result.index === undefined ? undefined : batch[result.index];
-      if (operation === undefined) continue;
-      if (result.error === undefined && result.id !== undefined) {
-        outcomes.set(operation.key, {
-          key: operation.key,
-          status: 'created',
-          record: createdRecord('ticket', String(result.id), operation),
-        });
-      } else {
-        outcomes.set(operation.key, {
-          key: operation.key,
-          status: 'failed',
-          error: jobItemError(result, 'create the ticket'),
-        });
-      }
-    }
-  }
-
-  /**
-   * §3.1: organization results are `{id, status:"Created"}` with no index and in no order, so the
-   * new records are read back once (one show_many per batch) and matched on external_id. A failed
-   * item is looked up too: an earlier attempt may already have created it (duplicate external_id).
-   */
-  async #mapOrganizationResults(
-    batch: readonly CreateOperation[],
-    results: readonly JobResultItem[],
-    outcomes: Outcomes,
-  ) {
-    const createdIds = results
-      .filter((result) => result.error === undefined && result.id !== undefined)
-      .map((result) => result.id);
-    const byExternalId = new Map(batch.map((operation) => [operation.externalId.toLowerCase(), operation]));
-    if (createdIds.length > 0) {
-      const body = await this.#get(
-        '/organizations/show_many.json',
-        recordList('organizations', recordSchemas.organization),
-        {
-          ids: createdIds.join(','),
-        },
-      );
-      for (const record of body.organizations) {
-        const operation = byExternalId.get(record.facts?.externalId?.toLowerCase() ?? '');
-        if (operation !== undefined) outcomes.set(operation.key, { key: operation.key, status: 'created', record });
-      }
-    }
-    const failures = results.filter((result) => result.error !== undefined);
-    if (failures.length === 0) return;
-    const missing = batch.filter((operation) => !outcomes.has(operation.key));
-    await this.#adoptExisting('organization', missing, outcomes);
-    for (const failure of failures) {
-      // The failure shape for organizations was not captured (§10); use its index when it has one.
-      const operation = failure.index === undefined ? undefined : batch[failure.index];
-      if (operation !== undefined && !outcomes.has(operation.key)) {
-        outcomes.set(operation.key, {
-          key: operation.key,
-          status: 'failed',
-          error: jobItemError(failure, 'create the organization'),
-        });
-      }
-    }
-    const unexplained = batch.filter((operation) => !outcomes.has(operation.key));
-    if (unexplained.length === failures.length) {
-      // Without indexes the failures cannot be told apart: each unmatched item gets every reason.
-      const reasons = failures.map((failure) => jobItemError(failure, 'create the organization'));
-      for (const operation of unexplained) {
-        outcomes.set(operation.key, {
-          key: operation.key,
-          status: 'failed',
-          error: reasons[0] ?? new SyncError('validation', 'Zendesk refused to create the organization'),
-        });
-      }
-    }
-  }
-
-  /**
-   * A create batch whose outcome is unknown (answer lost, job expired): wait until Zendesk has run
-   * every queued job, look the handles up, adopt what exists and create the rest again.
-   */
-  async #settleUnknownCreates(
-    type: ZendeskRecordType,
-    batch: readonly CreateOperation[],
-    outcomes: Outcomes,
-    attempt: number,
-  ) {
-    await this.#waitForQueuedJobs();
-    await this.#adoptExisting(type, batch, outcomes);
-    const rest = batch.filter((operation) => !outcomes.has(operation.key));
-    if (rest.length === 0) return;
-    if (attempt >= maxCreateAttempts) {
-      this.#failRest(
-        rest,
-        outcomes,
-        new SyncError('transient', `Zendesk did not confirm the ${type} creates after ${attempt} attempts`),
-      );
-      return;
-    }
-    await this.#createBatch(type, rest, outcomes, attempt + 1);
-  }
-
-  /** Polls the recent job list until none is queued or running (bounded), so a lost job has run. */
-  async #waitForQueuedJobs(): Promise<void> {
-    let delay = this.#options.jobPollDelayMs ?? 500;
-    const deadline = Date.now() + 5 * 60_000;
-    while (Date.now() < deadline) {
-      const body = await this.#get('/job_statuses.json', jobStatusList, { 'page[size]': 100 });
-      if (!body.job_statuses.some((job) => job.status === 'queued' || job.status === 'working')) return;
-      await new Promise((resolve) => setTimeout(resolve, delay));
-      delay = Math.min(delay * 2, this.#options.jobPollMaxDelayMs ?? 8_000);
-    }
-  }
-
-  /**
-   * Users go through create_or_update_many: it matches on external_id, so sending a batch again
-   * cannot duplicate anyone, and its results keep the request order (Zendesk community post
-   * 4408861015066). Trap 2: with bulk user import switched off (403) we write one by one.
-   */
-  async #createUsers(batch: readonly CreateOperation[], outcomes: Outcomes, attempt: number): Promise<void> {
-    if (this.#bulkUserImportOff) return this.#createUsersOneByOne(batch, outcomes);
-    let job: WireJobStatus | undefined;
-    try {
-      job = await this.#runJob('POST', '/users/create_or_update_many.json', { users: batch.map(userCreateItem) }, true);
-    } catch (error) {
-      if (error instanceof SyncError && error.status === 403) {
-        if (!this.#bulkUserImportOff) {
-          this.#bulkUserImportOff = true;
-          this.#log('info', 'Zendesk bulk user import is switched off for this account; creating users one by one');
-        }
-        return this.#createUsersOneByOne(batch, outcomes);
-      }
-      throw error;
-    }
-    if (job === undefined) {
-      if (attempt >= maxCreateAttempts) {
-        return this.#failRest(
-          batch,
-          outcomes,
-          new SyncError('transient', 'Zendesk did not finish the user import job'),
-        );
-      }
-      return this.#createUsers(batch, outcomes, attempt + 1);
-    }
-    const results = job.results ?? [];
-    const inOrder =
-      results.length === batch.length &&
-      results.every((result, index) => {
-        const sent = batch[index]?.values.email;
-        return (
-          result.status === 'Failed' ||
-          result.email == null ||
-          sent == null ||
-          result.email.toLowerCase() === sent.trim().toLowerCase()
-        );
-      });
-    if (!inOrder) {
-      // Not the documented shape: find out from Zendesk itself which users exist.
-      await this.#adoptExisting('user', batch, outcomes);
-      this.#failRest(
-        batch,
-        outcomes,
-        new SyncError('malformed', 'Zendesk answered the user import with results that do not match the request'),
-      );
-      return;
-    }
-    const matched: CreateOperation[] = [];
-    results.forEach((result, index) => {
-      const operation = batch[index];
-      if (operation === undefined) return;
-      if (result.status === 'Failed' || result.error !== undefined || result.id === undefined) {
-        outcomes.set(operation.key, {
-          key: operation.key,
-          status: 'failed',
-          error: jobItemError(result, 'create the user'),
-        });
-      } else if (result.status === 'Created') {
-        outcomes.set(operation.key, {
-          key: operation.key,
-          status: 'created',
-          record: createdRecord('user', String(result.id), operation),
-        });
-      } else {
-        matched.push(operation);
-      }
-    });
-    // "Updated": the handle (or the e-mail) was already there; report the user as Zendesk holds it.
-    if (matched.length > 0) await this.#adoptExisting('user', matched, outcomes);
-    this.#failRest(
-      matched,
-      outcomes,
-      new SyncError('malformed', 'Zendesk matched the user but it could not be read back'),
-    );
-  }
-
-  async #createUsersOneByOne(batch: readonly CreateOperation[], outcomes: Outcomes): Promise<void> {
-    await forEachConcurrently(batch, 4, async (operation) => {
-      try {
-        const answer = await this.#request('POST', '/users/create_or_update.json', {
-          schema: userAnswer,
-          body: { user: userCreateItem(operation) },
-          repeatable: true,
-        });
-        outcomes.set(operation.key, { key: operation.key, status: 'created', record: userRecord(answer.body.user) });
-      } catch (error) {
-        this.#failRest([operation], outcomes, error);
-      }
-    });
-  }
-
   async #updateAll(type: ZendeskRecordType, requested: readonly UpdateOperation[], outcomes: Outcomes): Promise<void> {
     const operations = await settleConditionalUpdates(type, requested, outcomes, {
       readByIds: (ids) => this.readByIds(type, ids),
       ticket: this.#ticketCalls,
-      fail: (failed, error) => this.#failRest(failed, outcomes, error),
+      fail: (failed, error) => failRest(failed, outcomes, error),
     });
     if (operations.length === 0) return;
     // Rounds keep two updates of one record apart: results are matched on id.
@@ -955,14 +708,14 @@ export class ZendeskConnector implements Connector {
           const body = { [key]: batch.map((entry) => entry.item) };
           const job = await this.#runJob('PUT', `/${key}/update_many.json`, body, true);
           if (job !== undefined) {
-            this.#mapUpdateResults(type, batch, job.results ?? [], failures, changed);
+            this.#mapUpdateResults(type, batch, jobResults(job), failures, changed);
             return;
           }
-          if (attempt >= maxCreateAttempts)
+          if (attempt >= maxUpdateAttempts)
             throw new SyncError('transient', `Zendesk did not finish the ${type} update job`);
         }
       } catch (error) {
-        this.#failRest(
+        failRest(
           batch.map((entry) => entry.operation),
           outcomes,
           error,
@@ -1033,10 +786,16 @@ export class ZendeskConnector implements Connector {
   /** Returns whether anything changed. */
   async #makePrimaryEmail(userId: string, email: string): Promise<boolean> {
     const path = `/users/${userId}/identities`;
-    const find = async () =>
-      (await this.#get(`${path}.json`, identityList)).identities.find(
-        (identity) => identity.type === 'email' && identity.value.toLowerCase() === email.toLowerCase(),
-      );
+    // Issue 12.10: a user may have more identities than one page holds; read until next_page is null.
+    const find = async () => {
+      for (let page = 1; ; page++) {
+        const body = await this.#get(`${path}.json`, identityList, { page, per_page: maxBatch });
+        const found = body.identities.find(
+          (identity) => identity.type === 'email' && identity.value.toLowerCase() === email.toLowerCase(),
+        );
+        if (found !== undefined || body.next_page === null || body.next_page === undefined) return found;
+      }
+    };
     let identity = await find();
     if (identity?.primary === true) return false;
     if (identity === undefined) {

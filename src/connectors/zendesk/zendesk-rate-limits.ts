@@ -40,18 +40,17 @@ export function bucketHeader(
  * announced reset once the minute is (nearly) spent. Both header spellings are read (§5.3).
  * `reserve` keeps a few requests back for requests already in flight.
  */
-export function accountPause(info: ResponseInfo, reserve: number): number {
+export function accountPause(info: ResponseInfo, reserve: number, secondMs = second): number {
   const remaining = numberHeader(info, 'x-rate-limit-remaining', 'ratelimit-remaining', 'rate-limit-remaining');
   if (remaining === undefined || remaining > reserve) return 0;
   const reset = numberHeader(info, 'ratelimit-reset', 'rate-limit-reset');
-  return (reset ?? 60) * second;
+  return (reset ?? 60) * secondMs;
 }
 
 /** The incremental-export bucket (10/min, §4.1) is held apart: its pause stops only export reads. */
-export function exportPause(info: ResponseInfo): number {
+export function exportPause(info: ResponseInfo, secondMs = second): number {
   const bucket = bucketHeader(info, 'incremental-exports');
-  const bucketPause = bucket !== undefined && bucket.remaining <= 0 ? bucket.resets * second : 0;
-  return Math.max(bucketPause, accountPause(info, 0));
+  return bucket !== undefined && bucket.remaining <= 0 ? bucket.resets * secondMs : 0;
 }
 
 /**

@@ -63,7 +63,11 @@ export const wireIdentity = z.object({
   value: z.string(),
   primary: z.boolean(),
 });
-export const identityList = z.object({ identities: z.array(wireIdentity) });
+// List Identities: at most 100 per page (ZD-OAS), offset envelope with `next_page` (§2.2).
+export const identityList = z.object({
+  identities: z.array(wireIdentity),
+  next_page: z.string().nullable().optional(),
+});
 export const identityAnswer = z.object({ identity: wireIdentity });
 
 /** `{ <key>: T[] }`, typed by its key (zod cannot infer a computed key's name). */
@@ -130,15 +134,32 @@ export type JobResultItem = z.infer<typeof jobResultItem>;
 
 export const wireJobStatus = z.object({
   id: z.string(),
-  status: z.enum(['queued', 'working', 'failed', 'completed', 'killed']),
+  // queued | working | failed | completed (ZD-OAS); read as text, so a status we do not know fails nothing.
+  status: z.string(),
   total: z.number().int().nullable().optional(),
   message: z.string().nullable().optional(),
-  // A permanent ticket deletion answers an object instead of an array (§3.1); we never ask for one.
-  results: z.array(jobResultItem).nullable().optional(),
+  // §3.1: an array per item, or an object (`{success}` of a permanent deletion, ZD-OAS JobStatusObject).
+  results: z
+    .union([z.array(jobResultItem), z.record(z.string(), z.unknown())])
+    .nullable()
+    .optional(),
 });
 export type WireJobStatus = z.infer<typeof wireJobStatus>;
 export const jobStatusAnswer = z.object({ job_status: wireJobStatus });
 export const jobStatusList = z.object({ job_statuses: z.array(wireJobStatus) });
+
+/** The per-item results of a job; none when the job answered an object or nothing. */
+export function jobResults(job: WireJobStatus): readonly JobResultItem[] {
+  return Array.isArray(job.results) ? job.results : [];
+}
+
+// §3.1 List Job Statuses: every integration's recent jobs on the account, whatever their results.
+// Only what settling a lost create needs is read; each entry's other members are ignored.
+export const recentJobList = z.object({
+  job_statuses: z.array(
+    z.object({ id: z.string(), status: z.string(), total: z.number().int().nullable().optional() }),
+  ),
+});
 
 // OEXP: the refresh-token grant answers a new access token and a new refresh token.
 export const tokenGrant = z.object({

@@ -54,4 +54,12 @@ describe('Zendesk job poller (zendesk-api.md §3.1: every poll costs a request)'
     expect(await poller.wait('expired')).toBeUndefined();
     expect(requests).toHaveLength(3);
   });
+
+  it('answers every wait for one job, a bounded one as well as the submitter’s (a lost create’s candidate)', async () => {
+    const { poller, requests } = harness({ a: 30 });
+    const [bounded, submitter] = await Promise.all([poller.wait('a', 500), poller.wait('a')]);
+    expect(bounded).toBeUndefined(); // gave up after 500 ms
+    expect(submitter?.status).toBe('completed');
+    expect(requests.every((ids) => ids.length === 1)).toBe(true);
+  });
 });

