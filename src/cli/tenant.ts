@@ -178,24 +178,26 @@ export async function openStateStore(config: TandemConfig): Promise<StateStore> 
 }
 
 /**
- * Opens the state for a change made by hand (retry, relink, unlink): the state's lock first, as a
- * sync takes it, so no cycle works on the records meanwhile; then the existing state (never a new one).
+ * Opens the state for a change made by hand (retry, relink, unlink): the existing state (never a
+ * new one, and no lock file beside a state that does not exist), then the state's lock, as a sync
+ * takes it, so no cycle works on the records while they change.
  */
 export async function openStateForChange(config: TandemConfig): Promise<{ store: StateStore; close(): Promise<void> }> {
-  const lock = await withDbOrigin(config, () => lockState(config.db));
+  const store = await openStateStore(config);
+  let lock: StateLock;
   try {
-    const store = await openStateStore(config);
-    return {
-      store,
-      async close() {
-        await store.close();
-        await lock.release();
-      },
-    };
+    lock = await withDbOrigin(config, () => lockState(config.db));
   } catch (error) {
-    await lock.release();
+    await store.close();
     throw error;
   }
+  return {
+    store,
+    async close() {
+      await store.close();
+      await lock.release();
+    },
+  };
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import type { EntitySnapshot } from '../core/entity.js';
 import { isReferenceAttribute } from '../core/member-fields.js';
-import type { SystemName } from '../core/model.js';
+import type { RecordType, SystemName } from '../core/model.js';
 import { refKey } from '../core/model.js';
 import { organizationNameKey } from '../core/transforms.js';
 import { type FlowName, flows } from '../spec/flows.js';
@@ -173,28 +173,10 @@ export class AttentionCollector {
         command: 'tandem sync',
       });
     }
-    // What the last finished cycle could not read (it is read again on its own; a person may have to correct it).
+    // What the last finished cycle could not read as a whole (it is read again on its own).
     const finished = cycles.find((cycle) => cycle.status !== 'running');
     const summary = finished?.summary;
     if (summary === undefined || !isObject(summary)) return;
-    for (const rejected of Array.isArray(summary.rejectedRecords) ? summary.rejectedRecords : []) {
-      if (!isObject(rejected) || !isObject(rejected.error ?? null)) continue;
-      const system = String(rejected.system) as SystemName;
-      const record = `${system}:${String(rejected.type)}:${rejected.id === null ? '(unknown id)' : String(rejected.id)}`;
-      const error = rejected.error as { readonly [key: string]: JsonValue };
-      this.add({
-        kind: 'unreadable-record',
-        reason: String(error.code),
-        needsPerson: true,
-        record,
-        label: null,
-        entityId: null,
-        flow: flowOfRef(system, String(rejected.type)),
-        message: `the last cycle could not read it: ${String(error.message)}`,
-        action: `Correct the record in ${system === 'superoffice' ? 'SuperOffice' : 'Zendesk'} (or report the message if the record looks right there); it is read again when it changes, and by every full sweep.`,
-        command: 'tandem sync --sweep',
-      });
-    }
     for (const failure of Array.isArray(summary.readFailures) ? summary.readFailures : []) {
       if (!isObject(failure) || !isObject(failure.error ?? null)) continue;
       const error = failure.error as { readonly [key: string]: JsonValue };
@@ -209,6 +191,45 @@ export class AttentionCollector {
         message: `the last cycle could not read ${String(failure.system)} ${String(failure.type)}: ${String(error.message)}`,
         action: typeof failure.advice === 'string' ? failure.advice : 'It is read again on the next cycle.',
         command: 'tandem sync',
+      });
+    }
+  }
+
+  /**
+   * Records the listed cycles could not read, newest report first, once each. A record is read again
+   * with back-off, so a cycle in between may not mention it: a report stands until the record was
+   * stored after the cycle that reported it (a read that succeeded).
+   */
+  async addUnreadable(cycles: readonly CycleRecord[]): Promise<void> {
+    const reported = new Map<string, { cycle: CycleRecord; rejected: { readonly [key: string]: JsonValue } }>();
+    for (const cycle of cycles) {
+      if (cycle.status === 'running' || !isObject(cycle.summary)) continue;
+      const list = cycle.summary.rejectedRecords;
+      for (const rejected of Array.isArray(list) ? list : []) {
+        if (!isObject(rejected) || !isObject(rejected.error ?? null)) continue;
+        const key = `${String(rejected.system)}:${String(rejected.type)}:${rejected.id === null ? '(unknown id)' : String(rejected.id)}`;
+        if (!reported.has(key)) reported.set(key, { cycle, rejected });
+      }
+    }
+    for (const [record, { cycle, rejected }] of reported) {
+      const system = String(rejected.system) as SystemName;
+      const type = String(rejected.type) as RecordType;
+      if (rejected.id !== null) {
+        const stored = await this.store.getRecord({ system, type, id: String(rejected.id) });
+        if (stored !== undefined && stored.seenAt >= cycle.startedAt) continue;
+      }
+      const error = rejected.error as { readonly [key: string]: JsonValue };
+      this.add({
+        kind: 'unreadable-record',
+        reason: String(error.code),
+        needsPerson: true,
+        record,
+        label: null,
+        entityId: null,
+        flow: flowOfRef(system, type),
+        message: `the cycle of ${cycle.startedAt} could not read it: ${String(error.message)}`,
+        action: `Correct the record in ${system === 'superoffice' ? 'SuperOffice' : 'Zendesk'} (or report the message if the record looks right there); it is read again when it changes, and by every full sweep.`,
+        command: 'tandem sync --sweep',
       });
     }
   }

@@ -81,6 +81,13 @@ export interface StatusOptions {
   readonly activeSync?: ActiveSync | null;
 }
 
+/**
+ * Cycles whose reports are searched for records they could not read. Such a record is read again
+ * with back-off (up to an hour apart), so most cycles do not mention it: 200 one-minute cycles cover
+ * three hours of reports.
+ */
+const cyclesForUnreadable = 200;
+
 /** Rows read per store call while collecting. */
 const pageSize = 500;
 
@@ -98,13 +105,16 @@ async function* pages<T, K>(
 }
 
 export async function collectStatus(store: StateStore, options: StatusOptions = {}): Promise<StatusReport> {
-  const [breakdown, cycles, cursors] = await Promise.all([
+  const shownCycles = options.cycles ?? 10;
+  const [breakdown, recentCycles, cursors] = await Promise.all([
     store.flowBreakdown(),
-    store.listCycles(options.cycles ?? 10),
+    store.listCycles(Math.max(shownCycles, cyclesForUnreadable)),
     store.listCursors(),
   ]);
+  const cycles = recentCycles.slice(0, shownCycles);
   const collector = new AttentionCollector(store);
   collector.addCycles(cycles, options.activeSync);
+  await collector.addUnreadable(recentCycles);
   for await (const page of pages<EntitySnapshot, string>(
     (after, limit) => store.pageNotedEntities(after, limit),
     (entity) => entity.id,

@@ -3,7 +3,7 @@
  * child process, on a SQLite state that the engine harness filled with one of each problem.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -137,5 +137,14 @@ describe('the state lock', () => {
     const abandoned = await tandemRun(['status'], db);
     expect(abandoned.stdout).toContain('[cycle abandoned] the last cycle (stuck-cycle');
     expect(abandoned.stdout).toContain('no tandem is syncing: the process stopped during it');
+  });
+
+  it('changes nothing and leaves no lock file where there is no state', async () => {
+    const missing = join(mkdtempSync(join(tmpdir(), 'tandem-none-')), 'state.db');
+    const result = await tandemRun(['unlink', '--yes', 'zendesk:organization:1'], missing);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('there is no state yet');
+    expect(existsSync(missing)).toBe(false);
+    expect(existsSync(`${missing}.lock`)).toBe(false);
   });
 });

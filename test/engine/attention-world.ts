@@ -42,6 +42,16 @@ export async function buildAttentionWorld(h: Harness): Promise<void> {
     'PrivatePhones.Value': null,
     'Contact.ContactId': null,
   });
+  const unreadable = h.superoffice.add('ticket', {
+    Title: null,
+    TimeToReply: null,
+    'OwnedBy.AssociateId': owner,
+    'Person.PersonId': null,
+  });
+  h.superoffice.unreadable.set(
+    'ticket',
+    new Map([[unreadable, new SyncError('malformed', 'Ticket.Title is missing; a Zendesk ticket needs a subject')]]),
+  );
   h.zendesk.failureRule = (_type, operation) =>
     operation.values.name === 'Refused Ltd'
       ? new SyncError('validation', 'Name: is invalid')

@@ -255,6 +255,7 @@ describe('status', () => {
     expect(summary).toEqual([
       'person cycle interrupted 1',
       'person failed-write validation 1',
+      'person unreadable-record malformed 1',
       'person conflict conflict-latest-wins 1',
       'person hold duplicate-name 1',
       'person hold missing-name 1',
@@ -271,5 +272,39 @@ describe('status', () => {
       for (const id of entityIds) expect(item.message).not.toContain(id);
     }
     expect(status.flows.find((flow) => flow.flow === 'person')?.notLinked.outOfScope).toBe(1);
+  });
+
+  it('keeps listing a record a cycle could not read until a later read succeeds', async () => {
+    harness = await openHarness();
+    const h = harness;
+    const ownerId = h.superoffice.add('user', { personEmail: 'owner@example.com', contactId: null });
+    const ticketId = h.superoffice.add('ticket', {
+      Title: null,
+      TimeToReply: null,
+      'OwnedBy.AssociateId': ownerId,
+      'Person.PersonId': null,
+    });
+    h.superoffice.unreadable.set(
+      'ticket',
+      new Map([[ticketId, new SyncError('malformed', 'Ticket.Title is missing')]]),
+    );
+    await h.cycle();
+    await h.cycle(); // reads nothing new: the back-off (here, the cursor) passed the record
+    const unreadable = (await collectStatus(h.store)).attention.items.filter(
+      (item) => item.kind === 'unreadable-record',
+    );
+    expect(unreadable).toEqual([
+      expect.objectContaining({
+        record: `superoffice:ticket:${ticketId}`,
+        reason: 'malformed',
+        needsPerson: true,
+        command: 'tandem sync --sweep',
+      }),
+    ]);
+    h.superoffice.unreadable.clear();
+    h.superoffice.edit('ticket', ticketId, { Title: 'Now with a title' });
+    await h.cycle();
+    const after = await collectStatus(h.store);
+    expect(after.attention.items.filter((item) => item.kind === 'unreadable-record')).toEqual([]);
   });
 });

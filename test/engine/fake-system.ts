@@ -40,6 +40,8 @@ export class FakeSystem implements Connector {
   /** Operations received, in order. */
   readonly operations: { type: RecordType; operation: WriteOperation }[] = [];
   failureRule: FailureRule | undefined;
+  /** Records (by type and id) a read cannot take: reported as rejected instead, as a malformed answer would be. */
+  readonly unreadable = new Map<RecordType, Map<string, SyncError>>();
   /** When set, the next write applies its operations and then throws, as a process dying after the call. */
   crashAfterNextWrite = false;
   /** When set, the next write throws before anything reaches the system. */
@@ -165,7 +167,17 @@ export class FakeSystem implements Connector {
     for (let start = 0; start < changed.length; start += this.pageSize) {
       if (options?.signal?.aborted === true) throw Object.assign(new Error('aborted'), { name: 'AbortError' });
       const page = changed.slice(start, start + this.pageSize);
-      yield { records: page.map((stored) => stored.record), cursor: String((page[page.length - 1] as Stored).seq) };
+      const refused = this.unreadable.get(type);
+      const readable = page.filter((stored) => refused?.has(stored.record.ref.id) !== true);
+      const rejected = page.flatMap((stored) => {
+        const error = refused?.get(stored.record.ref.id);
+        return error === undefined ? [] : [{ type, id: stored.record.ref.id, error }];
+      });
+      yield {
+        records: readable.map((stored) => stored.record),
+        cursor: String((page[page.length - 1] as Stored).seq),
+        ...(rejected.length === 0 ? {} : { rejected }),
+      };
     }
   }
 

@@ -888,6 +888,7 @@ export function stateStoreContract(name: string, factory: StoreFactory): void {
         expect(status.attention.byReason.map((group) => `${group.kind} ${group.reason} ${group.count}`)).toEqual([
           'cycle interrupted 1',
           'failed-write validation 1',
+          'unreadable-record malformed 1',
           'conflict conflict-latest-wins 1',
           'hold duplicate-name 1',
           'hold missing-name 1',
@@ -937,6 +938,7 @@ export function stateStoreContract(name: string, factory: StoreFactory): void {
         await harness.cycle();
         const after = await collectStatus(store);
         expect(after.attention.byReason.map((group) => `${group.kind} ${group.reason} ${group.count}`)).toEqual([
+          'unreadable-record malformed 1', // still unreadable: the report stands until a read succeeds
           'conflict conflict-latest-wins 1',
           'hold missing-name 1',
           'hold unlinked-reference 1',
