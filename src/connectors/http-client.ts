@@ -325,7 +325,17 @@ export class HttpClient {
       });
     }
     const ownPause = this.#options.pauseOwnAfter?.(info) ?? 0;
-    if (ownPause > 0) this.#ownPause.extend(ownPause);
+    if (ownPause > 0) {
+      // One notice per pause, as for the account's.
+      if (Date.now() + ownPause > this.#ownPause.until + 1000) {
+        this.#options.onWait?.({
+          reason: 'rate-limit',
+          ms: ownPause,
+          message: `the rate limit of ${this.#options.serviceName}'s ${path.split('/').slice(0, 2).join('/')} endpoints is nearly used up (after ${method} ${path}): pausing them for ${seconds(ownPause)}`,
+        });
+      }
+      this.#ownPause.extend(ownPause);
+    }
 
     const accepted = status < 300 || (options.acceptStatuses ?? []).includes(status);
     if (!accepted) {

@@ -72,6 +72,34 @@ describe('tandem check', () => {
     expect(result.stdout).toContain('ok    SuperOffice Person: readable');
   });
 
+  it('fails Zendesk credentials without admin rights with exit 3 and says an admin is needed', async () => {
+    // An agent with an API token: the account answers, but its incremental exports are for admins only.
+    const agentOnly = await startZendeskSimulator({
+      port: 0,
+      rateLimits: false,
+      credentials: { apiTokens: [{ email: 'agent.only@example.com', token: 'agent-token' }] },
+    });
+    const tokenUser = agentOnly.data.userByEmail('agent.only@example.com');
+    if (tokenUser === undefined)
+      agentOnly.data.createUser({ name: 'Agent Only', email: 'agent.only@example.com', role: 'agent' });
+    else agentOnly.data.editUser(tokenUser.id, { role: 'agent' });
+    try {
+      const result = await runTandem(
+        ['check'],
+        environment({
+          TANDEM_ZENDESK_URL: agentOnly.url,
+          TANDEM_ZENDESK_OAUTH_TOKEN: '',
+          TANDEM_ZENDESK_EMAIL: 'agent.only@example.com',
+          TANDEM_ZENDESK_API_TOKEN: 'agent-token',
+        }),
+      );
+      expect(result.code).toBe(3);
+      expect(result.stdout).toMatch(/FAIL {2}Zendesk credentials: .*allows them to admins only/);
+    } finally {
+      await agentOnly.close();
+    }
+  });
+
   it('names the one SuperOffice list it could not read', async () => {
     // The principal answers; the Contact list fails twice (the check's one retry included).
     superoffice.faults.script(['none', '5xx', '5xx']);

@@ -128,6 +128,27 @@ describe('waiting is announced', () => {
   });
 });
 
+describe('an endpoint pausing on its own rate limit', () => {
+  it('says so once, for what and how long', async () => {
+    const url = await scripted([{ status: 200, body: { ok: true } }]);
+    const waits: WaitInfo[] = [];
+    const http = new HttpClient({
+      baseUrl: url,
+      serviceName: 'Zendesk',
+      authorize: async () => ({}),
+      describeError: () => ({ message: '' }),
+      pauseOwnAfter: () => 4_000,
+      onWait: (wait) => waits.push(wait),
+    });
+    await http.request('GET', '/incremental/tickets.json', { schema: z.object({ ok: z.boolean() }) });
+    await http.close();
+    expect(waits).toHaveLength(1);
+    expect(waits[0]).toMatchObject({ reason: 'rate-limit', ms: 4_000 });
+    expect(waits[0]?.message).toContain("Zendesk's /incremental endpoints is nearly used up");
+    expect(waits[0]?.message).toContain('pausing them for 4 s');
+  });
+});
+
 describe('what the client tells about each API call (logged at debug level by src/cli/tenant.ts)', () => {
   it('gives each call its method, path without the query, status and time', async () => {
     const url = await scripted([{ status: 200, body: { ok: true } }]);

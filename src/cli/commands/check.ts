@@ -159,7 +159,7 @@ async function checkZendesk(config: TandemConfig, connector: Connector): Promise
       {
         subject: 'Zendesk credentials',
         outcome: 'pass',
-        message: `accepted by ${connection.url} (the connector's verify() passed)`,
+        message: `accepted by ${connection.url}, with the admin rights the incremental exports need`,
       },
       {
         subject: 'Zendesk bulk user import',
