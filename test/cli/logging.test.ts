@@ -82,7 +82,8 @@ function client(baseUrl: string, waits: WaitInfo[], responses: ResponseInfo[] = 
 describe('waiting is announced', () => {
   it('says for what and how long when the service asks for a pause with Retry-After', async () => {
     const url = await scripted([
-      { status: 429, headers: { 'retry-after': '1' }, body: { error: 'slow down' } },
+      // Two seconds: the notice says what is left of the pause, which a loaded machine may shorten by a good part of a second.
+      { status: 429, headers: { 'retry-after': '2' }, body: { error: 'slow down' } },
       { status: 200, body: { ok: true } },
     ]);
     const waits: WaitInfo[] = [];
@@ -91,9 +92,10 @@ describe('waiting is announced', () => {
     await http.close();
     expect(waits).toHaveLength(1);
     expect(waits[0]?.reason).toBe('retry-after');
-    expect(waits[0]?.ms).toBeGreaterThan(900);
+    expect(waits[0]?.ms).toBeGreaterThan(1000);
+    expect(waits[0]?.ms).toBeLessThanOrEqual(2000);
     expect(waits[0]?.message).toContain('Zendesk answered 429 to GET /users.json');
-    expect(waits[0]?.message).toContain('asked for a pause (Retry-After); trying GET /users.json again in 1 s');
+    expect(waits[0]?.message).toMatch(/asked for a pause \(Retry-After\); trying GET \/users\.json again in [12] s/);
   });
 
   it('says when a failed request is tried again after a back-off', async () => {
