@@ -48,13 +48,11 @@ import { type ZendeskAuth, ZendeskCredentials, type ZendeskTokens } from './zend
 import { decodeCursor, encodeCursor, type FeedPosition } from './zendesk-cursor.js';
 import { describeZendeskError, jobItemError, mayHaveTakenEffect } from './zendesk-errors.js';
 import { accountPause, exportPause, PerUserLimiter } from './zendesk-rate-limits.js';
+import { plural, recordSchemas } from './zendesk-record-schemas.js';
 import {
   changesSomething,
-  organizationRecord,
   organizationUpdateItem,
-  ticketRecord,
   ticketUpdateItem,
-  userRecord,
   userUpdateItem,
   withGroupMembers,
 } from './zendesk-records.js';
@@ -73,8 +71,6 @@ import {
   type WireJobStatus,
   wireGroupMembership,
   wireOrganization,
-  wireTicket,
-  wireUser,
 } from './zendesk-wire.js';
 
 export type { ZendeskAuth, ZendeskTokens } from './zendesk-credentials.js';
@@ -117,13 +113,6 @@ export interface ZendeskConnectorOptions {
   dispatcher?: Dispatcher;
 }
 
-const plural = { user: 'users', organization: 'organizations', ticket: 'tickets' } as const;
-/** Wire records validated and turned into our records in one step, per record type. */
-const recordSchemas = {
-  user: wireUser.transform(userRecord),
-  organization: wireOrganization.transform(organizationRecord),
-  ticket: wireTicket.transform(ticketRecord),
-} as const;
 /** Show Ticket and Update Ticket answer `{ticket}` (Update Ticket adds an `audit`, not read). */
 const ticketAnswer = z.object({ ticket: recordSchemas.ticket });
 /** Update jobs whose outcome stays unknown are sent again at most this often (update_many writes values). */

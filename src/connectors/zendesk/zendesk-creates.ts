@@ -20,12 +20,11 @@ import { SyncError } from '../../core/sync-error.js';
 import type { CreateOperation } from '../connector.js';
 import { chunk, failRest, forEachConcurrently, maxBatch, type Outcomes } from './write-outcomes.js';
 import { jobItemError, mayHaveTakenEffect } from './zendesk-errors.js';
+import { plural, recordSchemas } from './zendesk-record-schemas.js';
 import {
   createdRecord,
   organizationCreateItem,
-  organizationRecord,
   ticketCreateItem,
-  ticketRecord,
   userCreateItem,
   userRecord,
 } from './zendesk-records.js';
@@ -37,9 +36,6 @@ import {
   recordList,
   userAnswer,
   type WireJobStatus,
-  wireOrganization,
-  wireTicket,
-  wireUser,
 } from './zendesk-wire.js';
 
 type Query = Readonly<Record<string, string | number | undefined>>;
@@ -64,12 +60,6 @@ export interface CreateOptions {
   readonly lostJobWaitMs: number;
 }
 
-const plural = { user: 'users', organization: 'organizations', ticket: 'tickets' } as const;
-const recordSchemas = {
-  user: wireUser.transform(userRecord),
-  organization: wireOrganization.transform(organizationRecord),
-  ticket: wireTicket.transform(ticketRecord),
-} as const;
 const createItems: Readonly<Record<ZendeskRecordType, (operation: CreateOperation) => unknown>> = {
   user: userCreateItem,
   organization: organizationCreateItem,
