@@ -611,7 +611,8 @@ export class ZendeskConnector implements Connector {
   async #updateAll(type: ZendeskRecordType, requested: readonly UpdateOperation[], outcomes: Outcomes): Promise<void> {
     const operations = await settleConditionalUpdates(type, requested, outcomes, {
       readByIds: (ids) => this.readByIds(type, ids),
-      ticket: this.#ticketCalls,
+      // One read of each group's members for the whole write call, not one per ticket written.
+      ticket: this.#ticketCalls(new Map()),
       fail: (failed, error) => failRest(failed, outcomes, error),
     });
     if (operations.length === 0) return;
@@ -645,27 +646,29 @@ export class ZendeskConnector implements Connector {
     }
   }
 
-  readonly #ticketCalls: TicketUpdateCalls = {
-    put: async (id, ticket) => {
-      if (!/^\d+$/.test(id)) throw new SyncError('bug', `"${id}" is not a Zendesk id`);
-      const answer = await this.#request('PUT', `/tickets/${id}.json`, {
-        schema: ticketAnswer,
-        body: { ticket },
-        // A repeat after a lost answer meets its own write: 409 (the stamp moved), settled by a read.
-        repeatable: true,
-      });
-      return (await this.#withGroups([answer.body.ticket], new Map()))[0] ?? answer.body.ticket;
-    },
-    read: async (id) => {
-      try {
-        const { ticket } = await this.#get(`/tickets/${id}.json`, ticketAnswer);
-        return (await this.#withGroups([ticket], new Map()))[0];
-      } catch (error) {
-        if (isSyncError(error) && error.code === 'not_found') return undefined;
-        throw error;
-      }
-    },
-  };
+  #ticketCalls(groups: Map<string, readonly string[] | null>): TicketUpdateCalls {
+    return {
+      put: async (id, ticket) => {
+        if (!/^\d+$/.test(id)) throw new SyncError('bug', `"${id}" is not a Zendesk id`);
+        const answer = await this.#request('PUT', `/tickets/${id}.json`, {
+          schema: ticketAnswer,
+          body: { ticket },
+          // A repeat after a lost answer meets its own write: 409 (the stamp moved), settled by a read.
+          repeatable: true,
+        });
+        return (await this.#withGroups([answer.body.ticket], groups))[0] ?? answer.body.ticket;
+      },
+      read: async (id) => {
+        try {
+          const { ticket } = await this.#get(`/tickets/${id}.json`, ticketAnswer);
+          return (await this.#withGroups([ticket], groups))[0];
+        } catch (error) {
+          if (isSyncError(error) && error.code === 'not_found') return undefined;
+          throw error;
+        }
+      },
+    };
+  }
 
   async #bulkUpdate(
     type: ZendeskRecordType,
